@@ -1,0 +1,293 @@
+"""The study configuration: load, validate, expand into a grid of typed run configs.
+
+One source of truth: a value flows config -> grid cell -> `TrainConfig` -> a
+column of the metrics table. Every error a user can cause here names the file,
+the key and the fix, and is raised before any job starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import hashlib
+import inspect
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+AXES = ("activation", "optimizer", "weight_decay", "dropout", "seed")
+ACTIVATION_NAMES = ("relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu", "silu", "identity")
+TRAIN_IMAGES = 60_000  # every supported dataset has 60,000 training images
+# YAML 1.1 (PyYAML, Snakemake) reads `1e-4` as a string: it wants a dot and a signed exponent.
+_YAML11_MISSED_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
+class ConfigError(ValueError):
+    """A bad study configuration: says which file, which key, and how to fix it."""
+
+    def __init__(self, source: str, key: str, problem: str, fix: str):
+        self.source, self.key, self.problem, self.fix = source, key, problem, fix
+        super().__init__(f"{source}: {key}: {problem}\n  fix: {fix}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run depends on (and nothing else)."""
+
+    activation: str = "relu"
+    optimizer: str = "adam"  # preset name, as on the grid axis
+    optimizer_class: str = "Adam"  # class in torch.optim
+    optimizer_kwargs: dict[str, Any] = field(default_factory=lambda: {"lr": 0.001})
+    weight_decay: float = 0.0
+    dropout: float = 0.0
+    seed: int = 0
+    epochs: int = 100
+    milestones: tuple[int, ...] = (1, 2, 3, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
+    batch_size: int = 64
+    hidden_size: int = 128
+    validation_size: int = 10_000
+    train_limit: int | None = None
+    eval_batch_size: int = 10_000
+    dataset: str = "mnist"
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer_kwargs["lr"])
+
+    def cell(self) -> dict[str, Any]:
+        """The grid coordinates of this run."""
+        return {axis: getattr(self, axis) for axis in AXES}
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["milestones"] = list(self.milestones)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        d = dict(d)
+        d["milestones"] = tuple(d["milestones"])
+        return cls(**d)
+
+    def hash(self) -> str:
+        """A short, stable digest of the config (provenance and staleness checks)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_schema() -> dict:
+    text = resources.files("ablation").joinpath("schemas/config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def load_config(path: str | Path) -> dict:
+    """Read and validate a study config file; defaults filled in."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(str(path), "-", "file not found", "pass an existing config file") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(str(path), "-", f"not valid YAML ({err})", "fix the YAML syntax") from None
+    return validate_config(raw or {}, source=str(path))
+
+
+def validate_config(config: dict, source: str = "config") -> dict:
+    """Return a validated copy of `config` with defaults filled in.
+
+    Raises
+    ------
+    ConfigError
+        On the first problem found, naming `source`, the key and the fix.
+    """
+    if not isinstance(config, dict):
+        raise ConfigError(source, "-", "the config is not a mapping", "write keys like `grid:`")
+    config = _coerce_yaml11_floats(copy.deepcopy(config))
+    schema = load_schema()
+    _check_schema(config, schema, source)
+    _fill_defaults(config, schema)
+    _check_semantics(config, source)
+    config["training"]["milestones"] = sorted(config["training"]["milestones"])
+    return config
+
+
+def _coerce_yaml11_floats(node: Any, in_data: bool = False) -> Any:
+    """Accept `1e-4` as the number the user meant (paths under `data` stay strings)."""
+    if isinstance(node, dict):
+        return {k: _coerce_yaml11_floats(v, in_data or k == "data") for k, v in node.items()}
+    if isinstance(node, list):
+        return [_coerce_yaml11_floats(v, in_data) for v in node]
+    if isinstance(node, str) and not in_data and _YAML11_MISSED_FLOAT.match(node.strip()):
+        return float(node)
+    return node
+
+
+def _check_schema(config: dict, schema: dict, source: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
+    if errors:
+        raise _friendly(errors[0], source)
+
+
+def _friendly(error: jsonschema.ValidationError, source: str) -> ConfigError:
+    key = ".".join(str(p) for p in error.path) or "(top level)"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    hint = schema.get("description", "")
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        close = difflib.get_close_matches(unknown[0], allowed, n=1) if unknown else []
+        fix = f"did you mean `{close[0]}`? " if close else ""
+        return ConfigError(
+            source,
+            f"{key}.{unknown[0]}" if key != "(top level)" else unknown[0],
+            "unknown key (a typo would otherwise be ignored silently)",
+            f"{fix}allowed keys here: {', '.join(allowed)}",
+        )
+    if error.validator == "minItems":
+        return ConfigError(source, key, "the list is empty", f"give at least one value. {hint}")
+    if error.validator == "uniqueItems":
+        return ConfigError(source, key, f"repeats a value: {error.instance}", "list each value once")
+    if error.validator == "required":
+        return ConfigError(source, key, error.message, f"add it. {hint}".strip())
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return ConfigError(source, key, f"{error.instance!r} is not allowed", f"use one of: {allowed}")
+    return ConfigError(source, key, error.message, hint or "see config/README.md")
+
+
+def _fill_defaults(node: dict, schema: dict) -> None:
+    for name, sub in schema.get("properties", {}).items():
+        if name not in node and "default" in sub:
+            node[name] = copy.deepcopy(sub["default"])
+        if isinstance(node.get(name), dict) and sub.get("type") == "object":
+            _fill_defaults(node[name], sub)
+
+
+def _check_semantics(config: dict, source: str) -> None:
+    grid, presets, training = config["grid"], config["optimizers"], config["training"]
+    for name in grid["activation"]:
+        if name not in ACTIVATION_NAMES:
+            raise ConfigError(
+                source, "grid.activation", f"unknown activation {name!r}",
+                f"use one of: {', '.join(ACTIVATION_NAMES)}",
+            )
+    for name in grid["optimizer"]:
+        if name not in presets:
+            raise ConfigError(
+                source, "grid.optimizer", f"no optimizer preset named {name!r}",
+                f"use one of: {', '.join(sorted(presets))}, or add a preset under `optimizers:`",
+            )
+    for name in grid["optimizer"]:
+        _check_preset(name, presets[name], source)
+    epochs = training["epochs"]
+    late = [m for m in training["milestones"] if m > epochs]
+    if late:
+        raise ConfigError(
+            source, "training.milestones", f"{late} lie beyond training.epochs = {epochs}",
+            "drop them or raise training.epochs",
+        )
+    if training["validation_size"] >= TRAIN_IMAGES:
+        raise ConfigError(
+            source, "training.validation_size", f"{training['validation_size']} leaves no training images",
+            f"use a value below {TRAIN_IMAGES} (default 10000; 0 = no validation set)",
+        )
+
+
+def _check_preset(name: str, preset: dict, source: str) -> None:
+    import torch.optim  # deferred: importing torch costs a second
+
+    key = f"optimizers.{name}"
+    cls = getattr(torch.optim, preset["class"], None)
+    if not (inspect.isclass(cls) and issubclass(cls, torch.optim.Optimizer)):
+        known = sorted(
+            n for n, c in vars(torch.optim).items()
+            if inspect.isclass(c) and issubclass(c, torch.optim.Optimizer) and n != "Optimizer"
+        )
+        raise ConfigError(
+            source, f"{key}.class", f"torch.optim has no optimizer {preset['class']!r}",
+            f"use one of: {', '.join(known)}",
+        )
+    accepted = set(inspect.signature(cls).parameters) - {"params", "self"}
+    for arg in preset:
+        if arg == "weight_decay":
+            raise ConfigError(
+                source, f"{key}.weight_decay", "weight decay is a grid axis, not a preset argument",
+                "remove it here and list values under grid.weight_decay",
+            )
+        if arg != "class" and arg not in accepted:
+            raise ConfigError(
+                source, f"{key}.{arg}", f"{preset['class']} takes no argument {arg!r}",
+                f"its arguments are: {', '.join(sorted(accepted))}",
+            )
+
+
+# ---------------------------------------------------------------------------- the grid
+
+
+RUN_PATTERN = "/".join(f"{axis}={{{axis}}}" for axis in AXES)  # the run folder, as wildcards
+
+
+def format_value(value: Any) -> str:
+    """How a grid value appears in a path: repr-exact so it parses back to the same number."""
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def grid_cells(config: dict) -> list[dict[str, Any]]:
+    """Every combination of the grid axes, in a stable order."""
+    grid = config["grid"]
+    values = [[float(v) if axis in ("weight_decay", "dropout") else v for v in grid[axis]] for axis in AXES]
+    return [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def run_path(cell: dict[str, Any]) -> str:
+    """The Hive-style folder of one run, e.g. `activation=relu/optimizer=adam/...`."""
+    return "/".join(f"{axis}={format_value(cell[axis])}" for axis in AXES)
+
+
+def parse_run_path(path: str) -> dict[str, str]:
+    """Inverse of `run_path`, as strings (`key=value` segments anywhere in the path)."""
+    parts = dict(seg.split("=", 1) for seg in Path(path).parts if "=" in seg)
+    return {axis: parts[axis] for axis in AXES if axis in parts}
+
+
+def find_cell(config: dict, wildcards: dict[str, str]) -> dict[str, Any]:
+    """The grid cell whose path segments equal `wildcards` exactly."""
+    for cell in grid_cells(config):
+        if all(format_value(cell[a]) == str(wildcards[a]) for a in AXES):
+            return cell
+    raise KeyError(f"no grid cell matches {dict(wildcards)}")
+
+
+def run_config(config: dict, cell: dict[str, Any]) -> TrainConfig:
+    """The typed config of one grid cell."""
+    preset = dict(config["optimizers"][cell["optimizer"]])
+    training = config["training"]
+    return TrainConfig(
+        activation=cell["activation"],
+        optimizer=cell["optimizer"],
+        optimizer_class=preset.pop("class"),
+        optimizer_kwargs=preset,
+        weight_decay=float(cell["weight_decay"]),
+        dropout=float(cell["dropout"]),
+        seed=int(cell["seed"]),
+        epochs=training["epochs"],
+        milestones=tuple(training["milestones"]),
+        batch_size=training["batch_size"],
+        hidden_size=training["hidden_size"],
+        validation_size=training["validation_size"],
+        train_limit=training["train_limit"],
+        eval_batch_size=training["eval_batch_size"],
+        dataset=config["data"]["dataset"],
+    )

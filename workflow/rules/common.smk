@@ -1,0 +1,61 @@
+# Helpers only: the validated study, its grid, wildcard constraints, final targets.
+
+import os
+
+import ablation.config as study
+from snakemake.exceptions import WorkflowError
+
+
+def _validated(config):
+    sources = " + ".join(str(f) for f in workflow.configfiles) or "config"
+    try:
+        return study.validate_config(config, source=sources)
+    except study.ConfigError as err:
+        raise WorkflowError(f"invalid study config\n{err}") from None
+
+
+STUDY = _validated(config)
+CELLS = study.grid_cells(STUDY)
+RUN = study.RUN_PATTERN
+DATASET = STUDY["data"]["dataset"]
+DATA_FILE = f"{STUDY['data']['root']}/{DATASET}.pt"
+# Runtime knob, not part of the study: auto (CUDA when present), cpu, cuda, cuda:1, ...
+DEVICE = os.environ.get("ABLATION_DEVICE", "auto")
+
+
+wildcard_constraints:
+    activation=r"[A-Za-z0-9_]+",
+    optimizer=r"[A-Za-z0-9_.+-]+",
+    weight_decay=r"[0-9.eE+-]+",
+    dropout=r"[0-9.eE+-]+",
+    seed=r"\d+",
+
+
+def run_dirs():
+    return [f"results/runs/{study.run_path(cell)}" for cell in CELLS]
+
+
+def run_outputs(name):
+    return [f"{d}/{name}" for d in run_dirs()]
+
+
+def train_config(wildcards):
+    """The typed config of one cell, as plain data: Snakemake reruns a cell when it changes."""
+    return study.run_config(STUDY, study.find_cell(STUDY, wildcards)).to_dict()
+
+
+def uses_gpu():
+    if DEVICE == "cpu":
+        return 0
+    import torch
+
+    return int(torch.cuda.is_available())
+
+
+def final_targets():
+    return [
+        "results/metrics.parquet",
+        "results/summary.csv",
+        "results/plots/learning_curves.png",
+        "reports/summary.html",
+    ]

@@ -1,0 +1,23 @@
+rule train_model:
+    input:
+        data=rules.prepare_data.output.data,
+    output:
+        metrics=f"results/runs/{RUN}/metrics.parquet",
+        confusion=f"results/runs/{RUN}/confusion.parquet",
+        model=f"results/runs/{RUN}/model.pt",
+    params:
+        config=train_config,
+        # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
+        state=lambda wc: f"results/.resume/{study.run_path(wc)}/state.pt",
+        device=DEVICE,
+    threads: 1
+    resources:
+        gpu=uses_gpu(),
+        mem_mb=1500,
+        runtime=180,
+    log:
+        f"logs/train_model/{RUN}.log",
+    benchmark:
+        f"benchmarks/train_model/{RUN}.tsv"
+    script:
+        "../scripts/train_model.py"
