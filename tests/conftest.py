@@ -1,0 +1,100 @@
+"""Shared fixtures: real MNIST files, tiny study configs and Snakemake runs in a copy of the repo."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+import yaml
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+MNIST_RAW = REPO.parent / "shared" / "data" / "MNIST" / "raw"
+WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
+
+TINY_STUDY = {
+    "grid": {
+        "activation": ["relu", "tanh"],
+        "optimizer": ["adam", "sgd"],
+        "weight_decay": [0.0],
+        "dropout": [0.0],
+        "seed": [0, 1],
+    },
+    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
+    "data": {"local_dir": str(MNIST_RAW)},
+}
+
+
+@pytest.fixture(scope="session")
+def mnist_raw() -> Path:
+    """The four original MNIST files (read-only)."""
+    if not (MNIST_RAW / "train-images-idx3-ubyte.gz").exists():
+        pytest.fail(f"MNIST files missing at {MNIST_RAW}; see ../shared/data/README.md")
+    return MNIST_RAW
+
+
+@pytest.fixture(scope="session")
+def mnist_file(tmp_path_factory, mnist_raw) -> Path:
+    """MNIST prepared once per test session as the pipeline's compact file."""
+    from ablation.data import prepare_dataset
+
+    return prepare_dataset("mnist", tmp_path_factory.mktemp("data"), mnist_raw)
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_file):
+    from ablation.data import load_dataset
+
+    return load_dataset(mnist_file)
+
+
+@pytest.fixture
+def workdir(tmp_path, mnist_raw) -> Path:
+    """A fresh copy of the workflow (Snakefile, rules, configs, profiles) to run Snakemake in."""
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name)
+        elif src.exists():
+            shutil.copy2(src, tmp_path / name)
+    return tmp_path
+
+
+def write_config(workdir: Path, study: dict | None = None, name: str = "study.yaml") -> Path:
+    """Write a study config into `workdir` (the tiny study by default)."""
+    path = workdir / "config" / name
+    path.write_text(yaml.safe_dump(study or TINY_STUDY, sort_keys=False))
+    return path
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600):
+    """Run the real Snakemake CLI in `workdir`; returns the CompletedProcess."""
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    env = dict(os.environ, ABLATION_DEVICE="cpu")
+    done = subprocess.run(
+        cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@pytest.fixture
+def close_figures():
+    import matplotlib.pyplot as plt
+
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def rng():
+    import numpy as np
+
+    return np.random.default_rng(20240101)
