@@ -26,8 +26,9 @@ import yaml
 AXES = ("activation", "optimizer", "weight_decay", "dropout", "seed")
 ACTIVATION_NAMES = ("relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu", "silu", "identity")
 TRAIN_IMAGES = 60_000  # every supported dataset has 60,000 training images
-# YAML 1.1 (PyYAML, Snakemake) reads `1e-4` as a string: it wants a dot and a signed exponent.
-_YAML11_MISSED_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NAME_KEYS = {("activation",), ("optimizer",), ("class",)}
 
 
 class ConfigError(ValueError):
@@ -113,7 +114,7 @@ def validate_config(config: dict, source: str = "config") -> dict:
     """
     if not isinstance(config, dict):
         raise ConfigError(source, "-", "the config is not a mapping", "write keys like `grid:`")
-    config = _coerce_yaml11_floats(copy.deepcopy(config))
+    config = _coerce_numbers(copy.deepcopy(config))
     schema = load_schema()
     _check_schema(config, schema, source)
     _fill_defaults(config, schema)
@@ -122,14 +123,22 @@ def validate_config(config: dict, source: str = "config") -> dict:
     return config
 
 
-def _coerce_yaml11_floats(node: Any, in_data: bool = False) -> Any:
-    """Accept `1e-4` as the number the user meant (paths under `data` stay strings)."""
+def _coerce_numbers(node: Any, path: tuple[str, ...] = ()) -> Any:
+    """Read numbers that arrived as strings as the numbers the user meant.
+
+    YAML 1.1 readers (PyYAML, Snakemake) read `1e-4` as a string, and Snakemake's
+    `--config key=...` passes nested values as strings. Names and paths stay strings.
+    """
     if isinstance(node, dict):
-        return {k: _coerce_yaml11_floats(v, in_data or k == "data") for k, v in node.items()}
+        return {k: _coerce_numbers(v, (*path, str(k))) for k, v in node.items()}
     if isinstance(node, list):
-        return [_coerce_yaml11_floats(v, in_data) for v in node]
-    if isinstance(node, str) and not in_data and _YAML11_MISSED_FLOAT.match(node.strip()):
-        return float(node)
+        return [_coerce_numbers(v, path) for v in node]
+    if isinstance(node, str) and path[:1] != ("data",) and path[-1:] not in _NAME_KEYS:
+        text = node.strip()
+        if _INT.match(text):
+            return int(text)
+        if _FLOAT.match(text):
+            return float(text)
     return node
 
 

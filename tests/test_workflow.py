@@ -1,0 +1,100 @@
+"""The whole workflow on a tiny study: outputs, no-op reruns, and incremental grids."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import TINY_STUDY, snakemake, write_config
+
+pytestmark = pytest.mark.workflow
+
+
+def planned_jobs(workdir, configfile) -> dict[str, int]:
+    """What a dry run would execute, as {rule: count}."""
+    out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
+    if "Nothing to be done" in out:
+        return {}
+    stats = out.split("Job stats:")[1].split("total")[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M)}
+
+
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory, mnist_raw):
+    """One real run of the tiny study, shared by the tests below (they only read it)."""
+    import shutil
+
+    from conftest import REPO, WORKFLOW_FILES
+
+    workdir = tmp_path_factory.mktemp("study")
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
+    configfile = write_config(workdir)
+    snakemake(workdir, "--configfile", str(configfile))
+    return workdir, configfile
+
+
+def test_outputs_hold_every_run(study_run):
+    workdir, _ = study_run
+    metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
+    assert metrics["run_id"].nunique() == 8
+    assert set(metrics["split"]) == {"train_running", "train", "validation", "test"}
+    assert set(metrics["activation"]) == {"relu", "tanh"}
+    assert (metrics["status"] == "completed").all()
+    assert (metrics["train_size"] == 1000).all() and (metrics["validation_size"] == 1000).all()
+    test = metrics[(metrics["split"] == "test") & (metrics["epoch"] == 2)]
+    assert len(test) == 8 and test["accuracy"].between(0.5, 1.0).all()
+    run_dir = (
+        workdir / "results/runs/activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0/seed=1"
+    )
+    assert {p.name for p in run_dir.iterdir()} >= {
+        "metrics.parquet",
+        "model.pt",
+        "confusion.parquet",
+    }
+    summary = pd.read_csv(workdir / "results" / "summary.csv")
+    assert len(summary) == 4 and (summary["n_seeds"] == 2).all()
+    assert summary["final_test_accuracy_mean"].is_monotonic_decreasing
+    assert not list((workdir / "results" / ".resume").rglob("*.pt"))
+    html = (workdir / "reports" / "summary.html").read_text()
+    assert "<table" in html and "data:image/png;base64," in html
+
+
+def test_second_call_does_nothing(study_run):
+    workdir, configfile = study_run
+    assert planned_jobs(workdir, configfile) == {}
+
+
+def test_new_axis_value_runs_only_new_cells(study_run):
+    workdir, _ = study_run
+    study = copy.deepcopy(TINY_STUDY)
+    study["grid"]["seed"].append(2)
+    study["grid"]["dropout"] = [0.0]
+    jobs = planned_jobs(workdir, write_config(workdir, study, "more_seeds.yaml"))
+    assert jobs["train_model"] == 4
+    assert jobs["aggregate_metrics"] == 1
+    assert "prepare_data" not in jobs
+
+
+def test_changed_preset_reruns_only_its_cells(study_run):
+    workdir, _ = study_run
+    study = copy.deepcopy(TINY_STUDY)
+    study["optimizers"] = {
+        "sgd": {"class": "SGD", "lr": 0.05},
+        "adam": {"class": "Adam", "lr": 0.001},
+        "rmsprop": {"class": "RMSprop", "lr": 0.001},
+    }
+    jobs = planned_jobs(workdir, write_config(workdir, study, "slower_sgd.yaml"))
+    assert jobs["train_model"] == 4  # the sgd cells only
+
+
+def test_changed_training_setting_reruns_every_cell(study_run):
+    workdir, _ = study_run
+    study = copy.deepcopy(TINY_STUDY)
+    study["training"] = {**study["training"], "epochs": 3, "milestones": [1, 2, 3]}
+    jobs = planned_jobs(workdir, write_config(workdir, study, "longer.yaml"))
+    assert jobs["train_model"] == 8
