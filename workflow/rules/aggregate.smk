@@ -14,5 +14,7 @@ rule aggregate_metrics:
         summary_parquet="results/summary.parquet",
     log:
         "logs/aggregate_metrics.log",
+    conda:
+        CONDA_ENV
     script:
         "../scripts/aggregate_metrics.py"

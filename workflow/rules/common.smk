@@ -21,6 +21,8 @@ DATASET = STUDY["data"]["dataset"]
 DATA_FILE = f"{STUDY['data']['root']}/{DATASET}.pt"
 # Runtime knob, not part of the study: auto (CUDA when present), cpu, cuda, cuda:1, ...
 DEVICE = os.environ.get("ABLATION_DEVICE", "auto")
+# For `--use-conda` users; relative to the rule files.
+CONDA_ENV = "../../envs/ablation.yaml"
 
 
 wildcard_constraints:

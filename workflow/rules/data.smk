@@ -1,11 +1,13 @@
 rule prepare_data:
     output:
         data=DATA_FILE,
-    params:
-        dataset=DATASET,
-        root=STUDY["data"]["root"],
-        local_dir=STUDY["data"]["local_dir"],
     log:
         f"logs/prepare_data/{DATASET}.log",
+    conda:
+        CONDA_ENV
+    params:
+        dataset=DATASET,
+        root=lambda wildcards, output: os.path.dirname(output.data),
+        local_dir=STUDY["data"]["local_dir"],
     script:
         "../scripts/prepare_data.py"

@@ -5,19 +5,21 @@ rule train_model:
         metrics=f"results/runs/{RUN}/metrics.parquet",
         confusion=f"results/runs/{RUN}/confusion.parquet",
         model=f"results/runs/{RUN}/model.pt",
-    params:
-        config=train_config,
-        # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
-        state=lambda wc: f"results/.resume/{study.run_path(wc)}/state.pt",
-        device=DEVICE,
+    log:
+        f"logs/train_model/{RUN}.log",
+    benchmark:
+        f"benchmarks/train_model/{RUN}.tsv"
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         gpu=uses_gpu(),
         mem_mb=1500,
         runtime=180,
-    log:
-        f"logs/train_model/{RUN}.log",
-    benchmark:
-        f"benchmarks/train_model/{RUN}.tsv"
+    params:
+        config=train_config,
+        # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
+        state=lambda wc: f"results/.resume/{study.run_path(wc)}/state.pt",
+        device=DEVICE,
     script:
         "../scripts/train_model.py"
