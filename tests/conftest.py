@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_RAW = REPO.parent / "shared" / "data" / "MNIST" / "raw"
-WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles")
+WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles", "envs")
 
 TINY_STUDY = {
     "grid": {
