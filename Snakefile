@@ -9,6 +9,7 @@
 #   .resume/<run path>/state.pt            resume state of an interrupted run (removed when done)
 #   metrics.parquet, runs.parquet          all runs, one table each (aggregate_metrics)
 #   summary.csv, summary.parquet           one row per configuration
+#   stats/<table>.parquet (+ .csv)         statistics, verdicts, anomalies (analyze_*; ablation.stats)
 #   plots/*.png                            figures (plot_*)
 # reports/summary.html                     the self-contained report (render_report)
 # logs/<rule>/..., benchmarks/<rule>/...   per-job logs and resource use
@@ -26,6 +27,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/analyze.smk"
 include: "workflow/rules/plots.smk"
 include: "workflow/rules/report.smk"
 

@@ -1,17 +1,23 @@
 # Helpers only: the validated study, its grid, wildcard constraints, final targets.
 
 import os
+import sys
 
 import ablation.config as study
-from snakemake.exceptions import WorkflowError
 
 
 def _validated(config):
     sources = " + ".join(str(f) for f in workflow.configfiles) or "config"
+    # Highest precedence first, so that an error names the file that sets the bad key.
+    cli = [str(f) for f in workflow.config_settings.configfiles]
+    own = [str(f) for f in workflow.configfiles if str(f) not in cli]
+    layers = [("--config", workflow.config_settings.config or {})]
+    layers += [(f, f) for f in [*reversed(cli), *reversed(own)]]
     try:
-        return study.validate_config(config, source=sources)
+        return study.validate_config(config, source=sources, layers=layers)
     except study.ConfigError as err:
-        raise WorkflowError(f"invalid study config\n{err}") from None
+        # Our message alone, without a traceback: the user's fix is in the config.
+        sys.exit(f"invalid study config\n{err}")
 
 
 STUDY = _validated(config)
@@ -58,6 +64,14 @@ def final_targets():
     return [
         "results/metrics.parquet",
         "results/summary.csv",
-        "results/plots/learning_curves.png",
+        "results/stats/leaderboard.csv",
+        "results/stats/seed_summary.csv",
+        "results/stats/marginal_means.csv",
+        "results/stats/interactions.csv",
+        "results/stats/overfitting_configs.csv",
+        "results/stats/regularization_effects.csv",
+        "results/stats/anomalies.csv",
+        "results/stats/confused_pairs.csv",
+        "results/plots/accuracy_heatmap.png",  # every figure is an input of the report
         "reports/summary.html",
     ]

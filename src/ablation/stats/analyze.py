@@ -1,0 +1,104 @@
+"""Every statistics table of a study in one call, in dependency order.
+
+The workflow runs these steps as separate rules (``analyze_*``); this module chains
+them for library use and for timing (`ablation.stats.synthetic`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from ablation.config import load_schema
+from ablation.stats.anomalies import find_anomalies
+from ablation.stats.compare import leaderboard
+from ablation.stats.confusion import confused_pairs, confusion_by_config
+from ablation.stats.factors import interactions, marginal_means
+from ablation.stats.overfitting import (
+    config_overfitting,
+    milestone_gaps,
+    regularization_effects,
+    regularization_pairs,
+    run_overfitting,
+    run_table,
+)
+from ablation.stats.seeds import seed_summary
+
+
+def analysis_defaults() -> dict:
+    """The defaults of the config's ``analysis:`` section, from the schema (their one source)."""
+    section = load_schema()["properties"]["analysis"]["properties"]
+    return {key: spec["default"] for key, spec in section.items()}
+
+
+def _steps(
+    metrics: pd.DataFrame, runs: pd.DataFrame, confusion: pd.DataFrame, settings: dict
+) -> list[tuple[str, Callable[[dict], pd.DataFrame]]]:
+    s = {**analysis_defaults(), **settings}
+    conf = s["confidence"]
+    return [
+        ("gaps", lambda t: milestone_gaps(metrics)),
+        (
+            "overfitting",
+            lambda t: run_overfitting(
+                metrics, runs, t["gaps"], s["onset_tolerance"], s["underfit_train_accuracy"]
+            ),
+        ),
+        ("overfitting_configs", lambda t: config_overfitting(t["overfitting"])),
+        ("seed_summary", lambda t: seed_summary(t["gaps"], t["overfitting"], conf)),
+        ("leaderboard", lambda t: leaderboard(t["overfitting"], conf, s["alpha"])),
+        ("marginal_means", lambda t: marginal_means(t["overfitting"], conf)),
+        ("interactions", lambda t: interactions(t["overfitting"], conf)),
+        ("regularization_pairs", lambda t: regularization_pairs(t["overfitting"])),
+        (
+            "regularization_effects",
+            lambda t: regularization_effects(t["regularization_pairs"], conf),
+        ),
+        (
+            "anomalies",
+            lambda t: find_anomalies(
+                metrics,
+                s["spike_window"],
+                s["spike_threshold"],
+                s["spike_min_rise"],
+                s["accuracy_drop"],
+            ),  # fmt: skip
+        ),
+        ("confusion_by_config", lambda t: confusion_by_config(confusion, run_table(metrics))),
+        (
+            "confused_pairs",
+            lambda t: confused_pairs(t["confusion_by_config"], s["top_confused_pairs"]),
+        ),
+    ]
+
+
+def analyze_all(
+    metrics: pd.DataFrame, runs: pd.DataFrame, confusion: pd.DataFrame, **settings
+) -> dict[str, pd.DataFrame]:
+    """All statistics tables, keyed by their file name in ``results/stats/``.
+
+    Parameters
+    ----------
+    metrics, runs, confusion : the study's ``results/metrics.parquet``,
+        ``results/runs.parquet`` and ``results/confusion.parquet``.
+    **settings : the keys of the config's ``analysis:`` section (defaults as there).
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    for name, step in _steps(metrics, runs, confusion, settings):
+        tables[name] = step(tables)
+    return tables
+
+
+def timed_all(
+    metrics: pd.DataFrame, runs: pd.DataFrame, confusion: pd.DataFrame, **settings
+) -> dict[str, float]:
+    """Seconds each step of `analyze_all` takes."""
+    tables: dict[str, pd.DataFrame] = {}
+    seconds = {}
+    for name, step in _steps(metrics, runs, confusion, settings):
+        started = time.perf_counter()
+        tables[name] = step(tables)
+        seconds[name] = time.perf_counter() - started
+    return seconds

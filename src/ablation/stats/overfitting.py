@@ -1,0 +1,342 @@
+"""When and why a run overfits: generalization gaps, early stopping, onset and verdict.
+
+Definitions (all at milestone epochs, losses and accuracies measured in inference
+mode; ``train`` is the full training split, not the running minibatch mean):
+
+- Gaps: ``gap_accuracy_test = train_accuracy - test_accuracy``,
+  ``gap_loss_test = test_loss - train_loss``, and the same against validation.
+  Positive means the model does better on what it was trained on.
+- Early stopping: the epoch of lowest validation loss (``best_val_epoch``, first one
+  on ties, from `ablation.aggregate.run_summary`) and the test accuracy there,
+  against the final test accuracy: ``early_stopping_gain`` = accuracy at the best
+  validation epoch minus final accuracy.
+- Overfitting onset: walk the milestones e_1 < e_2 < ... with validation loss v and
+  training loss t. Let m_j = min(v_1..v_{j-1}) be the running minimum before e_j,
+  attained (first) at milestone e_k. The onset is e_k for the first j at which both
+  ``v_j > (1 + tol) * m_j`` (validation loss rose more than the relative tolerance
+  ``analysis.onset_tolerance`` above its running minimum) and ``t_j < t_k``
+  (training loss kept falling since that minimum). ``onset_detected_epoch`` is e_j.
+  In words: the last epoch at which the model still generalized best, before a
+  rise of validation loss that training did not share. No validation split, or
+  no such j: no onset (NA).
+- Verdict, the first rule that applies:
+  1. ``diverged``: status ``diverged`` or a non-finite loss anywhere in the run;
+  2. ``underfitting``: final training accuracy below ``analysis.underfit_train_accuracy``;
+  3. ``not available``: no validation split (``training.validation_size: 0``), so
+     overfitting cannot be judged; the test set is never used to judge it, since
+     that would make it part of model selection;
+  4. ``overfitting``: an onset was found (onset epoch k in ``onset_epoch``);
+  5. ``good fit``: otherwise.
+
+Output tables:
+
+``results/stats/gaps.parquet`` (`milestone_gaps`), one row per run and milestone:
+``run_id``, configuration keys, ``seed``, ``status``, ``epoch``, ``train_loss``,
+``train_accuracy``, ``validation_loss``, ``validation_accuracy``, ``test_loss``,
+``test_accuracy``, ``gap_accuracy_test``, ``gap_loss_test``, ``gap_accuracy_validation``,
+``gap_loss_validation`` (validation columns NaN without a validation split).
+
+``results/stats/overfitting.{parquet,csv}`` (`run_overfitting`), one row per run,
+diverged runs included: ``run_id``, configuration keys, ``seed``, ``status``,
+``diverged_epoch``, ``validation_available``, ``final_epoch``, ``final_train_accuracy``,
+``final_test_accuracy``, ``final_test_loss``, ``final_gap_accuracy``, ``final_gap_loss``,
+``best_val_epoch``, ``test_accuracy_at_best_val``, ``test_loss_at_best_val``,
+``early_stopping_gain``, ``final_val_loss_rise`` (final validation loss relative to its
+minimum, minus 1), ``onset_epoch``, ``onset_detected_epoch`` (nullable integers),
+``verdict``, ``reason`` (one sentence).
+
+``results/stats/overfitting_configs.{parquet,csv}`` (`config_overfitting`), one row
+per configuration: keys, ``n_runs``, ``n_diverged``, ``n_underfitting``,
+``n_overfitting``, ``n_good_fit``, ``n_not_available``, ``verdict`` (most common over
+seeds; ties go to the first in the order diverged, underfitting, overfitting,
+good fit, not available), ``onset_epoch_median``, ``onset_epoch_min``,
+``best_val_epoch_median``, ``early_stopping_gain_mean``.
+
+``results/stats/regularization_pairs.parquet`` (`regularization_pairs`): each run
+with dropout (weight decay) > 0 paired with the run of the same activation,
+optimizer, other regularizer and seed but dropout (weight decay) 0:
+``regularizer``, ``level``, ``baseline_level``, the regularized run's configuration
+keys, ``seed``, ``metric``, ``treated``, ``baseline``, ``delta`` (treated - baseline).
+Metrics: ``final_gap_accuracy``, ``final_gap_loss``, ``onset_epoch``, ``overfits``
+(1 for verdict overfitting, 0 for good fit or underfitting), ``final_test_accuracy``,
+``test_accuracy_at_best_val``. Pairs where either value is missing are left out.
+
+``results/stats/regularization_effects.{parquet,csv}`` (`regularization_effects`):
+``regularizer``, ``level``, ``baseline_level``, ``metric``, ``n_pairs``,
+``mean_treated``, ``mean_baseline``, ``mean_delta``, ``ci_low``, ``ci_high``,
+``has_interval``, ``p_value`` (paired t-test of the deltas).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ablation.aggregate import CONFIG_KEYS, RUN_KEYS, milestone_wide
+from ablation.stats.compare import paired_p
+from ablation.stats.seeds import describe
+
+VERDICTS = ("diverged", "underfitting", "overfitting", "good fit", "not available")
+REGULARIZERS = ("dropout", "weight_decay")
+PAIR_METRICS = (
+    "final_gap_accuracy",
+    "final_gap_loss",
+    "onset_epoch",
+    "overfits",
+    "final_test_accuracy",
+    "test_accuracy_at_best_val",
+)
+_SPLIT_COLUMNS = [f"{s}_{v}" for s in ("train", "validation", "test") for v in ("loss", "accuracy")]
+
+
+def run_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per run of the metrics table, every run included (even one with no milestone).
+
+    Columns: run keys, ``status``, ``diverged_epoch``, ``validation_size``,
+    ``first_non_finite_epoch`` (first epoch with a non-finite loss, any split; NA if none).
+    """
+    runs = metrics.drop_duplicates("run_id")[
+        [*RUN_KEYS, "status", "diverged_epoch", "validation_size"]
+    ].set_index("run_id")
+    bad = metrics[~np.isfinite(metrics["loss"].astype(float))]
+    runs["first_non_finite_epoch"] = bad.groupby("run_id")["epoch"].min().astype("Int64")
+    runs["diverged_epoch"] = runs["diverged_epoch"].astype("Int64")
+    return runs.reset_index().sort_values(RUN_KEYS, ignore_index=True)
+
+
+def milestone_gaps(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Train-test and train-validation gaps of every run at every milestone.
+
+    Returns
+    -------
+    The ``gaps`` table described in this module's docstring.
+    """
+    wide = milestone_wide(metrics)
+    for column in _SPLIT_COLUMNS:  # no validation split: its columns are absent
+        if column not in wide:
+            wide[column] = np.nan
+    status = metrics.drop_duplicates("run_id").set_index("run_id")["status"]
+    wide.insert(len(RUN_KEYS), "status", wide["run_id"].map(status))
+    wide = wide[[*RUN_KEYS, "status", "epoch", *_SPLIT_COLUMNS]]
+    return wide.assign(
+        gap_accuracy_test=wide["train_accuracy"] - wide["test_accuracy"],
+        gap_loss_test=wide["test_loss"] - wide["train_loss"],
+        gap_accuracy_validation=wide["train_accuracy"] - wide["validation_accuracy"],
+        gap_loss_validation=wide["validation_loss"] - wide["train_loss"],
+    )
+
+
+def overfitting_onset(gaps: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFrame:
+    """The overfitting onset of every run (definition in the module docstring).
+
+    Parameters
+    ----------
+    gaps : rows per run and milestone with ``run_id``, ``epoch``, ``validation_loss``
+        and ``train_loss``.
+    tolerance : relative rise of validation loss above its running minimum that counts.
+
+    Returns
+    -------
+    One row per run that has an onset: ``run_id``, ``onset_epoch``, ``onset_detected_epoch``.
+    """
+    g = gaps[np.isfinite(gaps["validation_loss"])].sort_values(["run_id", "epoch"])
+    run = g["run_id"]
+    val, train = g["validation_loss"], g["train_loss"]
+    prev_min = val.groupby(run).cummin().groupby(run).shift(1)
+    new_min = prev_min.isna() | (val < prev_min)
+    min_epoch = g["epoch"].where(new_min).groupby(run).ffill().groupby(run).shift(1)
+    train_at_min = train.where(new_min).groupby(run).ffill().groupby(run).shift(1)
+    rose = (val > (1 + tolerance) * prev_min) & (train < train_at_min)
+    first = g.assign(onset_epoch=min_epoch)[rose].groupby("run_id", sort=True).first()
+    out = pd.DataFrame(
+        {
+            "onset_epoch": first["onset_epoch"].astype("Int64"),
+            "onset_detected_epoch": first["epoch"].astype("Int64"),
+        }
+    )
+    return out.reset_index()
+
+
+def run_overfitting(
+    metrics: pd.DataFrame,
+    runs: pd.DataFrame,
+    gaps: pd.DataFrame,
+    onset_tolerance: float = 0.05,
+    underfit_train_accuracy: float = 0.97,
+) -> pd.DataFrame:
+    """One row per run: final and early-stopping numbers, onset, verdict and its reason.
+
+    Parameters
+    ----------
+    metrics : the tidy metrics table (for the list of runs and their status).
+    runs : `ablation.aggregate.run_summary` of the same metrics (final and best-validation
+        numbers are taken from it, not recomputed).
+    gaps : `milestone_gaps` of the same metrics.
+    onset_tolerance, underfit_train_accuracy : thresholds (see the module docstring).
+
+    Returns
+    -------
+    The ``overfitting`` table described in this module's docstring.
+    """
+    out = run_table(metrics)
+    summary = runs.set_index("run_id")[
+        ["final_epoch", "final_test_accuracy", "final_test_loss", "final_gap",
+         "best_val_epoch", "test_accuracy_at_best_val"]
+    ].rename(columns={"final_gap": "final_gap_accuracy"})  # fmt: skip
+    out = out.join(summary, on="run_id")
+    at = gaps.set_index([gaps["run_id"], gaps["epoch"].astype(float)])
+    final = _lookup(at, out, "final_epoch", ["train_accuracy", "gap_loss_test", "validation_loss"])
+    best = _lookup(at, out, "best_val_epoch", ["test_loss", "validation_loss"])
+    out["validation_available"] = out["validation_size"] > 0
+    out = out.assign(
+        final_train_accuracy=final["train_accuracy"],
+        final_gap_loss=final["gap_loss_test"],
+        test_loss_at_best_val=best["test_loss"],
+        early_stopping_gain=out["test_accuracy_at_best_val"] - out["final_test_accuracy"],
+        final_val_loss_rise=final["validation_loss"] / best["validation_loss"] - 1,
+    )
+    onset = overfitting_onset(gaps, onset_tolerance).set_index("run_id")
+    out = out.join(onset, on="run_id")
+    out["verdict"], out["reason"] = _verdicts(out, onset_tolerance, underfit_train_accuracy)
+    columns = [
+        *RUN_KEYS, "status", "diverged_epoch", "validation_available", "final_epoch",
+        "final_train_accuracy", "final_test_accuracy", "final_test_loss", "final_gap_accuracy",
+        "final_gap_loss", "best_val_epoch", "test_accuracy_at_best_val", "test_loss_at_best_val",
+        "early_stopping_gain", "final_val_loss_rise", "onset_epoch", "onset_detected_epoch",
+        "verdict", "reason",
+    ]  # fmt: skip
+    out[["final_epoch", "best_val_epoch"]] = out[["final_epoch", "best_val_epoch"]].astype("Int64")
+    return out[columns]
+
+
+def _lookup(at: pd.DataFrame, runs: pd.DataFrame, epoch: str, columns: list[str]) -> pd.DataFrame:
+    """Values of `columns` of each run at its own epoch `epoch` (NaN where it has none)."""
+    keys = pd.MultiIndex.from_arrays([runs["run_id"], runs[epoch].astype(float)])
+    return at[columns].reindex(keys).set_axis(runs.index)
+
+
+def _verdicts(runs: pd.DataFrame, tolerance: float, min_train_accuracy: float):
+    non_finite = runs["first_non_finite_epoch"].notna()
+    diverged = runs["status"].eq("diverged") | non_finite
+    underfit = ~diverged & (runs["final_train_accuracy"] < min_train_accuracy)
+    no_validation = ~diverged & ~underfit & ~runs["validation_available"]
+    overfit = ~diverged & ~underfit & ~no_validation & runs["onset_epoch"].notna()
+    verdict = np.select(
+        [diverged, underfit, no_validation, overfit],
+        ["diverged", "underfitting", "not available", "overfitting"],
+        default="good fit",
+    )
+    bad_epoch = runs["diverged_epoch"].fillna(runs["first_non_finite_epoch"])
+    reasons = {
+        "diverged": "non-finite loss at epoch " + bad_epoch.astype("string").fillna("?"),
+        "underfitting": "final training accuracy "
+        + runs["final_train_accuracy"].map("{:.4f}".format)
+        + f" is below {min_train_accuracy:g}",
+        "not available": pd.Series(
+            "no validation split (training.validation_size is 0): overfitting not judged",
+            index=runs.index,
+        ),
+        "overfitting": "validation loss rose more than "
+        + f"{tolerance:.0%} above its minimum at epoch "
+        + runs["onset_epoch"].astype("string")
+        + " by epoch "
+        + runs["onset_detected_epoch"].astype("string")
+        + " while training loss kept falling",
+        "good fit": pd.Series(
+            f"validation loss never rose more than {tolerance:.0%} above its minimum "
+            "while training loss fell",
+            index=runs.index,
+        ),
+    }
+    reason = pd.Series(pd.NA, index=runs.index, dtype="string")
+    for name, text in reasons.items():
+        pick = verdict == name
+        reason[pick] = text[pick]
+    return verdict, reason
+
+
+def config_overfitting(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Verdict counts, typical onset and early-stopping gain of each configuration.
+
+    Returns
+    -------
+    The ``overfitting_configs`` table described in this module's docstring.
+    """
+    counts = pd.crosstab([per_run[k] for k in CONFIG_KEYS], per_run["verdict"])
+    counts = counts.reindex(columns=list(VERDICTS), fill_value=0)
+    # most common verdict; ties go to the first (most severe) in VERDICTS
+    verdict = counts.idxmax(axis=1).rename("verdict")
+    counts.columns = [f"n_{v.replace(' ', '_')}" for v in counts.columns]
+    grouped = per_run.groupby(CONFIG_KEYS, sort=True)
+    stats = pd.DataFrame(
+        {
+            "n_runs": grouped.size(),
+            "onset_epoch_median": grouped["onset_epoch"].median().astype(float),
+            "onset_epoch_min": grouped["onset_epoch"].min().astype(float),
+            "best_val_epoch_median": grouped["best_val_epoch"].median().astype(float),
+            "early_stopping_gain_mean": grouped["early_stopping_gain"].mean(),
+        }
+    )
+    out = stats.join(counts).join(verdict).reset_index()
+    columns = [
+        *CONFIG_KEYS, "n_runs", *counts.columns, "verdict", "onset_epoch_median",
+        "onset_epoch_min", "best_val_epoch_median", "early_stopping_gain_mean",
+    ]  # fmt: skip
+    return out[columns]
+
+
+def regularization_pairs(per_run: pd.DataFrame) -> pd.DataFrame:
+    """Pair each regularized run with the same cell and seed without that regularizer.
+
+    Returns
+    -------
+    The ``regularization_pairs`` table described in this module's docstring (empty
+    when no axis has both 0 and a positive level).
+    """
+    values = per_run.assign(
+        onset_epoch=per_run["onset_epoch"].astype(float),
+        overfits=per_run["verdict"].map({"overfitting": 1.0, "good fit": 0.0, "underfitting": 0.0}),
+    )
+    long = values.melt(
+        id_vars=[*CONFIG_KEYS, "seed"], value_vars=list(PAIR_METRICS), var_name="metric"
+    )
+    frames = []
+    for regularizer in REGULARIZERS:
+        rest = [k for k in (*CONFIG_KEYS, "seed", "metric") if k != regularizer]
+        base = long[long[regularizer] == 0.0].drop(columns=regularizer)
+        treated = long[long[regularizer] > 0.0]
+        pairs = treated.merge(base, on=rest, suffixes=("", "_baseline"))
+        pairs = pairs.rename(columns={"value": "treated", "value_baseline": "baseline"})
+        pairs.insert(0, "regularizer", regularizer)
+        pairs.insert(1, "level", pairs[regularizer].astype(float))
+        pairs.insert(2, "baseline_level", 0.0)
+        frames.append(pairs)
+    columns = [
+        "regularizer", "level", "baseline_level", *CONFIG_KEYS, "seed", "metric",
+        "treated", "baseline", "delta",
+    ]  # fmt: skip
+    out = pd.concat(frames, ignore_index=True).dropna(subset=["treated", "baseline"])
+    out["delta"] = out["treated"] - out["baseline"]
+    return out[columns].sort_values(columns[:-3], ignore_index=True)
+
+
+def regularization_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean paired change that each regularizer level makes to each metric, with CI and p.
+
+    Returns
+    -------
+    The ``regularization_effects`` table described in this module's docstring.
+    """
+    by = ["regularizer", "level", "baseline_level", "metric"]
+    out = describe(pairs, by, "delta", confidence).rename(
+        columns={"n": "n_pairs", "mean": "mean_delta"}
+    )
+    means = pairs.groupby(by, sort=True)[["treated", "baseline"]].mean()
+    means.columns = ["mean_treated", "mean_baseline"]
+    out = out.merge(means.reset_index(), on=by, how="left")
+    out["p_value"] = paired_p(out["mean_delta"], out["std"], out["n_pairs"])
+    columns = [
+        *by, "n_pairs", "mean_treated", "mean_baseline", "mean_delta", "ci_low", "ci_high",
+        "has_interval", "p_value",
+    ]  # fmt: skip
+    return out[columns]
