@@ -34,20 +34,30 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
     `test_accuracy_at_best_val`, `final_gap` (train minus test accuracy), `train_seconds`.
     """
     wide = milestone_wide(metrics)
-    outcome = metrics.groupby("run_id").agg(
+    # Every run has a row, also one that diverged before its first milestone (no scores).
+    outcome = metrics.groupby("run_id", sort=True).agg(
+        **{key: (key, "first") for key in RUN_KEYS[1:]},
         status=("status", "first"),
         diverged_epoch=("diverged_epoch", "first"),
         train_seconds=("train_seconds", "max"),
     )
     rows = [_summarize_run(run) for _, run in wide.groupby("run_id", sort=True)]
-    summary = pd.DataFrame(rows).set_index("run_id").join(outcome)
-    return summary.reset_index()[
+    scores = pd.DataFrame(rows, columns=[*RUN_KEYS, *_SCORES]).set_index("run_id")
+    summary = outcome.join(scores[list(_SCORES)].astype("float64"))
+    summary["final_epoch"] = summary["final_epoch"].fillna(0).astype("int64")  # 0: initial weights
+    return summary.rename_axis("run_id").reset_index()[
         [
             *RUN_KEYS, "status", "diverged_epoch", "final_epoch", "final_test_accuracy",
             "final_test_loss", "best_test_accuracy", "best_val_epoch", "test_accuracy_at_best_val",
             "final_gap", "train_seconds",
         ]
     ]
+
+
+_SCORES = (
+    "final_epoch", "final_test_accuracy", "final_test_loss", "best_test_accuracy",
+    "final_gap", "best_val_epoch", "test_accuracy_at_best_val",
+)
 
 
 def _summarize_run(run: pd.DataFrame) -> dict:

@@ -7,6 +7,7 @@ the key and the fix, and is raised before any job starts.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import difflib
@@ -15,6 +16,7 @@ import inspect
 import itertools
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -104,14 +106,36 @@ def load_config(path: str | Path) -> dict:
     return validate_config(raw or {}, source=str(path))
 
 
-def validate_config(config: dict, source: str = "config") -> dict:
+def validate_config(
+    config: dict,
+    source: str = "config",
+    layers: Sequence[tuple[str, Mapping | str | Path]] | None = None,
+) -> dict:
     """Return a validated copy of `config` with defaults filled in.
+
+    Parameters
+    ----------
+    config : the merged study configuration.
+    source : what the config was read from, for messages.
+    layers : where the merged config came from, highest precedence first, as
+        (name, mapping or YAML file) pairs; an error then names the layer that
+        sets the offending key (e.g. the `--configfile` that holds a typo).
 
     Raises
     ------
     ConfigError
-        On the first problem found, naming `source`, the key and the fix.
+        On the first problem found, naming the file, the key and the fix.
     """
+    try:
+        return _validate(config, source)
+    except ConfigError as err:
+        where = locate_key(err.key, layers or [])
+        if where is None:
+            raise
+        raise ConfigError(where, err.key, err.problem, err.fix) from None
+
+
+def _validate(config: dict, source: str) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(source, "-", "the config is not a mapping", "write keys like `grid:`")
     config = _coerce_numbers(copy.deepcopy(config))
@@ -121,6 +145,42 @@ def validate_config(config: dict, source: str = "config") -> dict:
     _check_semantics(config, source)
     config["training"]["milestones"] = sorted(config["training"]["milestones"])
     return config
+
+
+def locate_key(key: str, layers: Sequence[tuple[str, Mapping | str | Path]]) -> str | None:
+    """The name of the first layer that sets the dotted `key` (`grid.dropout[0]` style).
+
+    Layers given as paths are read as YAML; unreadable ones are skipped.
+    """
+    parts = [p for p in re.split(r"\.|\[\d+\]", key) if p]
+    if not parts or parts == ["-"]:
+        return None
+    for name, layer in layers:
+        node = _read_layer(layer)
+        for part in parts:
+            if not isinstance(node, Mapping) or part not in node:
+                break
+            node = node[part]
+        else:
+            return _short_path(name)
+    return None
+
+
+def _read_layer(layer: Mapping | str | Path) -> Any:
+    if isinstance(layer, Mapping):
+        return layer
+    try:
+        return yaml.safe_load(Path(layer).read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+
+
+def _short_path(name: str) -> str:
+    path = Path(name)
+    if path.is_absolute():
+        with contextlib.suppress(ValueError):
+            return str(path.relative_to(Path.cwd()))
+    return name
 
 
 def _coerce_numbers(node: Any, path: tuple[str, ...] = ()) -> Any:
@@ -150,9 +210,9 @@ def _check_schema(config: dict, schema: dict, source: str) -> None:
 
 
 def _friendly(error: jsonschema.ValidationError, source: str) -> ConfigError:
-    key = ".".join(str(p) for p in error.path) or "(top level)"
+    key = _key_name(error.path)
     schema = error.schema if isinstance(error.schema, dict) else {}
-    hint = schema.get("description", "")
+    hint = schema.get("description") or _parent_description(error)
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))
@@ -169,11 +229,63 @@ def _friendly(error: jsonschema.ValidationError, source: str) -> ConfigError:
     if error.validator == "uniqueItems":
         return ConfigError(source, key, f"repeats a value: {error.instance}", "list each value once")
     if error.validator == "required":
-        return ConfigError(source, key, error.message, f"add it. {hint}".strip())
+        missing = [k for k in error.validator_value if k not in error.instance]
+        given = [str(k) for k in error.instance]
+        close = difflib.get_close_matches(missing[0], given, n=1) if missing else []
+        typo = f" (is `{close[0]}` a misspelling of it?)" if close else ""
+        return ConfigError(source, key, error.message, f"add it{typo}. {hint}".strip())
     if error.validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
         return ConfigError(source, key, f"{error.instance!r} is not allowed", f"use one of: {allowed}")
+    if error.validator in _BOUNDS:
+        bound = f"{_BOUNDS[error.validator]} {error.validator_value}"
+        fix = f"use a value {bound}. {hint}".strip()
+        return ConfigError(source, key, f"{error.instance!r} is out of range", fix)
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        kinds = " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
+        return ConfigError(
+            source, key, f"{error.instance!r} is not {kinds}", f"write {kinds}. {hint}".strip()
+        )
     return ConfigError(source, key, error.message, hint or "see config/README.md")
+
+
+_BOUNDS = {
+    "minimum": ">=",
+    "exclusiveMinimum": ">",
+    "maximum": "<=",
+    "exclusiveMaximum": "<",
+}
+_TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number (0.001 and 1e-3 both work)",
+    "string": "text",
+    "array": "a list, e.g. [a, b]",
+    "object": "a mapping of keys to values",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _key_name(path: Iterable[Any]) -> str:
+    """`grid.dropout[0]`: dotted keys, list positions in brackets."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else f".{part}" if name else str(part)
+    return name or "(top level)"
+
+
+def _parent_description(error: jsonschema.ValidationError) -> str:
+    """The description of the nearest schema above the failing one (list items have none)."""
+    node, found = load_schema(), ""
+    for part in list(error.absolute_schema_path)[:-1]:
+        if not isinstance(node, dict | list):
+            break
+        node = node[part]
+        if isinstance(node, dict) and node.get("description"):
+            found = node["description"]
+    return found
 
 
 def _fill_defaults(node: dict, schema: dict) -> None:

@@ -8,6 +8,7 @@ range) and, where the published content is known, its SHA-256.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ablation.io import atomic_write
+from ablation.io import torch_save_atomic
 
 DATASET_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "kmnist": "KMNIST"}
 FILES = {
@@ -58,59 +59,99 @@ def compact_path(root: str | Path, name: str) -> Path:
 
 
 def prepare_dataset(name: str, root: str | Path, local_dir: str | Path | None = None) -> Path:
-    """Obtain `name` and store it compactly under `root`; returns the compact file's path."""
+    """Obtain `name` and store it compactly under `root`; returns the compact file's path.
+
+    Raises
+    ------
+    DataError
+        When the files cannot be found or downloaded, or are damaged; the message
+        names the file and the fix. Nothing is written then.
+    """
     raw_dir = Path(root) / DATASET_CLASSES[name] / "raw"
     if local_dir is not None:
-        blobs = {key: _read_local(Path(local_dir), stem, key) for key, stem in FILES.items()}
+        source = Path(local_dir)
+        if not source.is_dir():
+            raise DataError(
+                f"data.local_dir = {local_dir}: no such folder (relative paths start at "
+                f"{Path.cwd()}); fix the path in the config, or remove the key to download"
+            )
     else:
+        source = raw_dir
         if not all(_find(raw_dir, stem) for stem in FILES.values()):
             _download(name, Path(root))
-        blobs = {key: _read_local(raw_dir, stem, key) for key, stem in FILES.items()}
-    dataset = parse_blobs(name, blobs)
+    blobs, sources = {}, {}
+    for key, stem in FILES.items():
+        sources[key], blobs[key] = _read_local(source, stem)
+    dataset = parse_blobs(name, blobs, sources)
     out = compact_path(root, name)
-    with atomic_write(out) as tmp:
-        torch.save(
-            {
-                "train_images": dataset.train_images,
-                "train_labels": dataset.train_labels,
-                "test_images": dataset.test_images,
-                "test_labels": dataset.test_labels,
-                "name": name,
-                "sha256": dataset.sha256,
-            },
-            tmp,
-        )
+    torch_save_atomic({f.name: getattr(dataset, f.name) for f in dataclasses.fields(dataset)}, out)
     return out
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    """Load a compact dataset file written by `prepare_dataset` (weights-only, no pickled code)."""
+    """Load a compact dataset file written by `prepare_dataset` (weights-only, no pickled code).
+
+    Raises
+    ------
+    DataError
+        When the file is missing, damaged or not a dataset of this pipeline.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: missing; run `snakemake --cores 1 {path}` to prepare the data")
-    blob = torch.load(path, weights_only=True)
-    return Dataset(**blob)
+    fix = f"delete it and run `snakemake --cores 1 {path}` to prepare it again"
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many kinds for a damaged file
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        raise DataError(f"{path}: not a readable dataset file ({first}); {fix}") from None
+    fields = {f.name for f in dataclasses.fields(Dataset)}
+    if not isinstance(blob, dict) or set(blob) != fields:
+        raise DataError(f"{path}: not a dataset file of this pipeline (unexpected content); {fix}")
+    dataset = Dataset(**blob)
+    for split, count in COUNTS.items():
+        images, labels = getattr(dataset, f"{split}_images"), getattr(dataset, f"{split}_labels")
+        if images.shape != (count, 28, 28) or labels.shape != (count,):
+            raise DataError(
+                f"{path}: {split} images {tuple(images.shape)} and labels {tuple(labels.shape)}, "
+                f"expected ({count}, 28, 28) and ({count},); {fix}"
+            )
+    return dataset
 
 
-def parse_blobs(name: str, blobs: dict[str, bytes]) -> Dataset:
-    """Parse and check the four decompressed IDX files."""
+def parse_blobs(
+    name: str, blobs: dict[str, bytes], sources: dict[str, Path] | None = None
+) -> Dataset:
+    """Parse and check the four decompressed IDX files.
+
+    Parameters
+    ----------
+    name : the dataset (its published checksums are checked where known).
+    blobs : decompressed content by key of `FILES`.
+    sources : the files they came from, for the messages.
+    """
+    where = {key: str((sources or {}).get(key, FILES[key])) for key in FILES}
     sha = {key: hashlib.sha256(b).hexdigest() for key, b in blobs.items()}
     for key, digest in KNOWN_SHA256.get(name, {}).items():
         if sha[key] != digest:
             raise DataError(
-                f"{FILES[key]}: content differs from the published {name} file "
+                f"{where[key]}: content differs from the published {name} file "
                 f"(sha256 {sha[key][:12]}..., expected {digest[:12]}...); the file is truncated "
-                "or altered: delete it and provide the original (data.local_dir or a download)"
+                "or altered: replace it with the original (data.local_dir or a fresh download)"
             )
-    arrays = {key: _parse_idx(FILES[key], b) for key, b in blobs.items()}
+    arrays = {key: _parse_idx(where[key], b) for key, b in blobs.items()}
     for split, count in COUNTS.items():
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if images.shape != (count, 28, 28):
-            raise DataError(f"{FILES[split + '_images']}: shape {images.shape}, expected ({count}, 28, 28)")
-        if labels.shape != (count,) or labels.max() > 9:
             raise DataError(
-                f"{FILES[split + '_labels']}: expected {count} labels in 0..9, "
-                f"got {labels.shape[0]} with maximum {labels.max()}"
+                f"{where[split + '_images']}: images of shape {images.shape}, expected "
+                f"({count}, 28, 28); provide the original {name} file"
+            )
+        if labels.shape != (count,) or labels.max() > 9:
+            found = f"{labels.shape[0] if labels.ndim else 0} labels in 0..{labels.max(initial=0)}"
+            raise DataError(
+                f"{where[split + '_labels']}: {found}, expected {count} labels in 0..9; "
+                f"provide the original {name} file"
             )
     tensors = {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
     for key in ("train_labels", "test_labels"):
@@ -119,8 +160,11 @@ def parse_blobs(name: str, blobs: dict[str, bytes]) -> Dataset:
 
 
 def _parse_idx(filename: str, blob: bytes) -> np.ndarray:
-    if len(blob) < 8 or blob[:2] != b"\x00\x00" or blob[2] != 0x08:
-        raise DataError(f"{filename}: not an IDX file of unsigned bytes (bad header)")
+    if len(blob) < 8 or blob[:2] != b"\x00\x00" or blob[2] != 0x08 or len(blob) < 4 + 4 * blob[3]:
+        raise DataError(
+            f"{filename}: not an IDX file of unsigned bytes (bad header); "
+            "replace it with the original"
+        )
     ndim = blob[3]
     dims = tuple(int.from_bytes(blob[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     offset = 4 + 4 * ndim
@@ -128,7 +172,7 @@ def _parse_idx(filename: str, blob: bytes) -> np.ndarray:
     if len(blob) != expected:
         raise DataError(
             f"{filename}: {len(blob)} bytes, header promises {expected}; the file is truncated "
-            "or altered: delete it and provide the original"
+            "or altered: replace it with the original"
         )
     return np.frombuffer(blob, dtype=np.uint8, offset=offset).reshape(dims)
 
@@ -140,7 +184,7 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
-def _read_local(folder: Path, stem: str, key: str) -> bytes:
+def _read_local(folder: Path, stem: str) -> tuple[Path, bytes]:
     path = _find(folder, stem)
     if path is None:
         raise DataError(
@@ -149,9 +193,13 @@ def _read_local(folder: Path, stem: str, key: str) -> bytes:
             "to a folder that has them"
         )
     try:
-        return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        blob = path.read_bytes()
+        return path, gzip.decompress(blob) if path.suffix == ".gz" else blob
     except (OSError, EOFError, gzip.BadGzipFile) as err:
-        raise DataError(f"{path}: cannot be read ({err}); the file is truncated or altered") from None
+        raise DataError(
+            f"{path}: cannot be read ({err}); the file is truncated or altered: "
+            "replace it with the original"
+        ) from None
 
 
 def _download(name: str, root: Path) -> None:
@@ -162,8 +210,9 @@ def _download(name: str, root: Path) -> None:
         for train in (True, False):
             cls(root=str(root), train=train, download=True)
     except Exception as err:  # torchvision raises bare RuntimeError/URLError when offline
+        detail = " ".join(str(err).split())[:400]
         raise DataError(
-            f"could not download {name} into {root} ({type(err).__name__}: {err}). "
+            f"could not download {name} into {root} ({type(err).__name__}: {detail}). "
             "Offline? Set data.local_dir in the config to a folder with the four original files "
             f"({', '.join(FILES.values())}, .gz or extracted), or copy them into "
             f"{root / DATASET_CLASSES[name] / 'raw'}"

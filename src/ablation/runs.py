@@ -109,10 +109,16 @@ def _last_epoch(result: RunResult) -> int:
 
 
 def _log_epoch(cfg: TrainConfig):
+    """One progress line per epoch for the job's log: loss, time so far and time left."""
+    from ablation.progress import format_duration
+
     def log_epoch(summary: dict[str, Any]) -> None:
+        epoch, seconds = summary["epoch"], summary["train_seconds"]
+        left = seconds / epoch * (cfg.epochs - epoch)  # training time only, evaluation excluded
+        eta = f", about {format_duration(left)} left" if epoch < cfg.epochs else ""
         log.info(
-            "epoch %d/%d  train loss %.4f  %.1fs",
-            summary["epoch"], cfg.epochs, summary["loss"], summary["train_seconds"],
+            "epoch %d/%d  train loss %.4f  trained %s%s",
+            epoch, cfg.epochs, summary["loss"], format_duration(seconds), eta,
         )
 
     return log_epoch

@@ -3,6 +3,9 @@ rule prepare_data:
         data=DATA_FILE,
     log:
         f"logs/prepare_data/{DATASET}.log",
+    # One job for every run that needs the data; on a cluster it runs where the
+    # workflow was started (login nodes reach the internet, compute nodes often not).
+    localrule: True
     conda:
         CONDA_ENV
     params:

@@ -1,16 +1,19 @@
 """Rule render_report: the self-contained HTML page."""
 
-import pandas as pd
-
 from ablation import logs
-from ablation.report import render_report
+from ablation.report import ReportInputs, render_report
+from ablation.report.figures import FIGURES
+from ablation.report.provenance import data_checksums, job_wall_seconds
 
-logs.setup(snakemake.log[0])
+log = logs.setup(snakemake.log[0])
+inputs = dict(snakemake.input.items())
 render_report(
-    summary=pd.read_parquet(snakemake.input.summary),
-    runs=pd.read_parquet(snakemake.input.runs),
-    figures={"learning_curves": snakemake.input.learning_curves},
+    ReportInputs.from_files(inputs),
+    figures={name: path for name, path in inputs.items() if name in FIGURES},
     study=snakemake.params.study,
     expected_runs=snakemake.params.expected_runs,
     out=snakemake.output.html,
+    data_sha256=data_checksums(snakemake.input.data),
+    wall_seconds=job_wall_seconds(snakemake.params.benchmarks),
 )
+log.info("wrote %s", snakemake.output.html)

@@ -1,0 +1,110 @@
+"""How numbers read in the report: percentages, intervals, p-values, durations."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+DASH = "\u2013"  # en dash, for ranges
+MISSING = "\u2014"  # em dash, for values that do not exist
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NA and NaN (and non-finite floats)."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def pct(value: Any, digits: int = 2) -> str:
+    """A fraction as a percentage: 0.98123 -> `98.12%`."""
+    return MISSING if is_missing(value) else f"{float(value) * 100:.{digits}f}%"
+
+
+def points(value: Any, digits: int = 2, sign: bool = True) -> str:
+    """A difference of fractions in percentage points: 0.0123 -> `+1.23 pp`."""
+    if is_missing(value):
+        return MISSING
+    return f"{float(value) * 100:{'+' if sign else ''}.{digits}f} pp"
+
+
+def interval(low: Any, high: Any, scale: float = 100.0, digits: int = 2, unit: str = "%") -> str:
+    """An interval as `[97.80, 98.10]%`; a dash when there is none (one seed)."""
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    return f"[{float(low) * scale:.{digits}f}, {float(high) * scale:.{digits}f}]{unit}"
+
+
+def number(value: Any, digits: int = 3) -> str:
+    """A plain number with `digits` significant digits."""
+    return MISSING if is_missing(value) else f"{float(value):.{digits}g}"
+
+
+def fixed(value: Any, digits: int = 3) -> str:
+    """A plain number with `digits` decimals."""
+    return MISSING if is_missing(value) else f"{float(value):.{digits}f}"
+
+
+def integer(value: Any) -> str:
+    return MISSING if is_missing(value) else str(int(value))
+
+
+def p_value(value: Any) -> str:
+    """A p-value: three decimals, `< 0.001` below that."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def seconds(value: Any) -> str:
+    """A duration: `0.04 s`, `12.3 s`, `4.2 min`, `1.5 h`."""
+    if is_missing(value):
+        return MISSING
+    value = float(value)
+    if value < 1:
+        return f"{value:.2f} s"
+    if value < 120:
+        return f"{value:.1f} s"
+    if value < 7200:
+        return f"{value / 60:.1f} min"
+    return f"{value / 3600:.2f} h"
+
+
+def grid_value(value: Any) -> str:
+    """A grid value as the report shows it: 0.0 -> 0, 0.0001 -> 0.0001."""
+    if isinstance(value, str):
+        return value
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):g}"
+
+
+def sort_key(value: Any) -> str:
+    """The `data-sort` attribute of a table cell: numbers as numbers, missing last."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(float(value))
+    return str(value)
+
+
+FILTERS = {
+    "pct": pct,
+    "points": points,
+    "interval": interval,
+    "number": number,
+    "fixed": fixed,
+    "integer": integer,
+    "p_value": p_value,
+    "seconds": seconds,
+    "grid_value": grid_value,
+    "sort_key": sort_key,
+}

@@ -1,0 +1,80 @@
+"""The tables a report is made of, read once, each optional so a partial study still renders."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+
+# The statistics tables of `ablation.stats` (results/stats/<name>.parquet) and the
+# aggregated tables of `ablation.aggregate`, by the name the report knows them.
+TABLES = (
+    "metrics",
+    "runs",
+    "summary",
+    "leaderboard",
+    "seed_summary",
+    "marginal_means",
+    "interactions",
+    "overfitting",
+    "overfitting_configs",
+    "regularization_effects",
+    "anomalies",
+    "confused_pairs",
+)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame()
+
+
+@dataclass
+class ReportInputs:
+    """Every table the report reads; an absent table is an empty DataFrame.
+
+    The report shows the numbers of these tables as they are: it ranks, filters
+    and formats them but computes no statistic of its own.
+    """
+
+    metrics: pd.DataFrame = field(default_factory=_empty)
+    runs: pd.DataFrame = field(default_factory=_empty)
+    summary: pd.DataFrame = field(default_factory=_empty)
+    leaderboard: pd.DataFrame = field(default_factory=_empty)
+    seed_summary: pd.DataFrame = field(default_factory=_empty)
+    marginal_means: pd.DataFrame = field(default_factory=_empty)
+    interactions: pd.DataFrame = field(default_factory=_empty)
+    overfitting: pd.DataFrame = field(default_factory=_empty)
+    overfitting_configs: pd.DataFrame = field(default_factory=_empty)
+    regularization_effects: pd.DataFrame = field(default_factory=_empty)
+    anomalies: pd.DataFrame = field(default_factory=_empty)
+    confused_pairs: pd.DataFrame = field(default_factory=_empty)
+
+    @classmethod
+    def fields(cls) -> set[str]:
+        """The names of the tables."""
+        return {f.name for f in fields(cls)}
+
+    @classmethod
+    def from_files(cls, paths: Mapping[str, str | Path]) -> ReportInputs:
+        """Read the Parquet files named in `paths` (keys from `TABLES`; others ignored)."""
+        known = cls.fields()
+        return cls(**{k: pd.read_parquet(p) for k, p in paths.items() if k in known})
+
+
+RUN_OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")  # model.pt is written last
+
+
+def finished_runs(root: str | Path, expected_runs: Sequence[str]) -> list[str]:
+    """The planned runs whose outputs all exist under `root` (run ids, in grid order)."""
+    root = Path(root)
+    return [r for r in expected_runs if all((root / r / name).exists() for name in RUN_OUTPUTS)]
+
+
+def finished_digest(root: str | Path, expected_runs: Sequence[str]) -> str:
+    """A short text that changes whenever the set of finished runs changes."""
+    done = finished_runs(root, expected_runs)
+    digest = hashlib.sha256("\n".join(done).encode()).hexdigest()[:16]
+    return f"{len(done)} of {len(expected_runs)} runs finished ({digest})"

@@ -1,0 +1,334 @@
+"""Build the report page: tables and sentences from the statistics, figures inlined."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from ablation import provenance as env
+from ablation.config import parse_run_path
+from ablation.io import write_text_atomic
+from ablation.plots import CONFIG_KEYS, config_label
+from ablation.report import provenance
+from ablation.report.figures import FIGURES
+from ablation.report.findings import headline_findings
+from ablation.report.formatting import FILTERS, grid_value
+from ablation.report.inputs import ReportInputs
+
+MIME = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def render_report(
+    inputs: ReportInputs,
+    figures: Mapping[str, str | Path | bytes],
+    study: Mapping[str, Any],
+    expected_runs: Sequence[str],
+    out: str | Path,
+    data_sha256: Mapping[str, str] | None = None,
+    wall_seconds: Mapping[str, float] | None = None,
+) -> None:
+    """Write the self-contained report page to `out` (atomically).
+
+    Parameters
+    ----------
+    inputs : the tables (`ReportInputs`); absent ones are empty.
+    figures : images by name (keys of `ablation.report.figures.FIGURES`): PNG or SVG
+        files, or PNG bytes; a missing name leaves its place with a note.
+    study : the validated study config.
+    expected_runs : run ids (run folders) of the whole grid; runs not in
+        ``inputs.runs`` are reported as missing.
+    out : the HTML file to write.
+    data_sha256 : SHA-256 of the original data files, by file.
+    wall_seconds : wall time of each training job, by run id.
+    """
+    html = build_html(inputs, figures, study, expected_runs, data_sha256, wall_seconds)
+    write_text_atomic(out, html)
+
+
+def build_html(
+    inputs: ReportInputs,
+    figures: Mapping[str, str | Path | bytes],
+    study: Mapping[str, Any],
+    expected_runs: Sequence[str],
+    data_sha256: Mapping[str, str] | None = None,
+    wall_seconds: Mapping[str, float] | None = None,
+) -> str:
+    """The report page as one HTML string (see `render_report`)."""
+    analysis = study.get("analysis", {}) or {}
+    confidence = float(analysis.get("confidence", 0.95))
+    alpha = float(analysis.get("alpha", 0.05))
+    expected = grid_status(expected_runs, inputs.runs)
+    board = leaderboard_rows(inputs, expected)
+    context = {
+        "study": study,
+        "training": study.get("training", {}),
+        "dataset": study.get("data", {}).get("dataset", "mnist"),
+        "level": f"{confidence:.0%}",
+        "alpha": alpha,
+        "findings": headline_findings(inputs, len(expected_runs), confidence, alpha),
+        "grid": expected,
+        "leaderboard": board,
+        "marginal": _records(_metric_rows(inputs.marginal_means, "final_test_accuracy")),
+        "regularization": _records(_metric_rows(inputs.regularization_effects, None)),
+        "verdicts": verdict_counts(inputs.overfitting),
+        "details": config_details(inputs, board),
+        "anomalies": _records(_sorted(inputs.anomalies, ["run_id", "epoch"])),
+        "diverged": _records(_diverged(inputs.overfitting)),
+        "confused": confused_for(inputs.confused_pairs, board),
+        "figures": {name: _figure(name, path) for name, path in figures.items()},
+        "figure_info": FIGURES,
+        "provenance": provenance_context(inputs, study, data_sha256 or {}, wall_seconds or {}),
+    }
+    return _template().render(**context)
+
+
+# ----------------------------------------------------------------------------- the grid
+
+
+def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, Any]:
+    """Which planned runs exist, which are missing, and the seeds each configuration expects."""
+    done = set(runs["run_id"]) if len(runs) else set()
+    missing = [r for r in expected_runs if r not in done]
+    seeds: dict[tuple, int] = {}
+    for run in expected_runs:
+        key = _config_key(parse_run_path(run))
+        seeds[key] = seeds.get(key, 0) + 1
+    return {
+        "n_expected": len(expected_runs),
+        "n_done": len([r for r in expected_runs if r in done]),
+        "missing": missing,
+        "seeds_expected": seeds,
+        "n_configs": len(seeds),
+    }
+
+
+def _config_key(cell: Mapping[str, Any]) -> tuple:
+    """A configuration as a hashable key: names as text, numbers as floats."""
+    return (
+        str(cell["activation"]),
+        str(cell["optimizer"]),
+        float(cell["weight_decay"]),
+        float(cell["dropout"]),
+    )
+
+
+def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The leaderboard as rows, planned-but-unfinished configurations appended."""
+    board = inputs.leaderboard
+    verdicts = _by_config(inputs.overfitting_configs)
+    times = _by_config(inputs.summary)
+    rows = []
+    for _, row in (
+        board.sort_values("rank", na_position="last") if len(board) else board
+    ).iterrows():
+        key = _config_key(row)
+        rows.append(
+            {
+                **row.to_dict(),
+                "key": key,
+                "id": _anchor(key),
+                "label": config_label(row),
+                "n_expected": grid["seeds_expected"].get(key, row["n"]),
+                "verdict": verdicts.get(key, {}).get("verdict"),
+                "train_seconds": times.get(key, {}).get("train_seconds_mean"),
+                "missing": False,
+            }
+        )
+    listed = {r["key"] for r in rows}
+    for key, n_expected in grid["seeds_expected"].items():
+        if key not in listed:
+            cell = dict(zip(CONFIG_KEYS, key, strict=True))
+            rows.append(
+                {
+                    **cell,
+                    "key": key,
+                    "id": _anchor(key),
+                    "label": config_label(cell),
+                    "n": 0,
+                    "n_expected": n_expected,
+                    "missing": True,
+                }
+            )
+    return rows
+
+
+def _by_config(table: pd.DataFrame) -> dict[tuple, dict[str, Any]]:
+    if table.empty:
+        return {}
+    return {_config_key(row): row.to_dict() for _, row in table.iterrows()}
+
+
+def _anchor(key: tuple) -> str:
+    text = "-".join(grid_value(v) for v in key)
+    return "config-" + "".join(c if c.isalnum() else "-" for c in text)
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def verdict_counts(per_run: pd.DataFrame) -> list[dict[str, Any]]:
+    """How many runs got each overfitting verdict."""
+    if per_run.empty:
+        return []
+    counts = per_run["verdict"].value_counts()
+    return [{"verdict": v, "runs": int(n)} for v, n in counts.items()]
+
+
+def config_details(inputs: ReportInputs, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per configuration: its runs, its statistics at every milestone, its confusions."""
+    runs = _group(inputs.overfitting)
+    times = {r["run_id"]: r for r in _records(inputs.runs)}
+    seeds = _group(_metric_milestones(inputs.seed_summary))
+    confused = _group(inputs.confused_pairs)
+    details = []
+    for row in board:
+        key = row["key"]
+        own_runs = _records(_sorted(runs.get(key, pd.DataFrame()), ["seed"]))
+        for run in own_runs:
+            run["train_seconds"] = times.get(run["run_id"], {}).get("train_seconds")
+        details.append(
+            {
+                **row,
+                "runs": own_runs,
+                "milestones": _milestone_rows(seeds.get(key, pd.DataFrame())),
+                "confused": _records(_sorted(confused.get(key, pd.DataFrame()), ["rank"]).head(5)),
+            }
+        )
+    return details
+
+
+def _group(table: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+    if table.empty:
+        return {}
+    return {
+        _config_key(dict(zip(CONFIG_KEYS, key, strict=True))): part
+        for key, part in table.groupby(CONFIG_KEYS, sort=False)
+    }
+
+
+def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:
+    if seed_summary.empty:
+        return seed_summary
+    return seed_summary[seed_summary["point"] == "milestone"]
+
+
+def _milestone_rows(part: pd.DataFrame) -> list[dict[str, Any]]:
+    """One row per milestone epoch with the mean and interval of each metric."""
+    if part.empty:
+        return []
+    rows = []
+    for epoch, at in part.groupby("epoch", sort=True):
+        row: dict[str, Any] = {"epoch": int(epoch)}
+        for _, stat in at.iterrows():
+            row[stat["metric"]] = stat.to_dict()
+        rows.append(row)
+    return rows
+
+
+def _metric_rows(table: pd.DataFrame, metric: str | None) -> pd.DataFrame:
+    if table.empty or metric is None:
+        return table
+    return table[table["metric"] == metric]
+
+
+def _diverged(per_run: pd.DataFrame) -> pd.DataFrame:
+    if per_run.empty:
+        return per_run
+    return per_run[per_run["status"] == "diverged"]
+
+
+def confused_for(pairs: pd.DataFrame, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The most-confused digit pairs of the best and the worst configuration."""
+    ranked = [r for r in board if not r["missing"] and not pd.isna(r.get("mean"))]
+    if pairs.empty or not ranked:
+        return []
+    picks = [("best", ranked[0])] + ([("worst", ranked[-1])] if len(ranked) > 1 else [])
+    grouped = _group(pairs)
+    return [
+        {
+            "which": which,
+            "label": row["label"],
+            "pairs": _records(_sorted(grouped.get(row["key"], pd.DataFrame()), ["rank"]).head(5)),
+        }
+        for which, row in picks
+    ]
+
+
+def provenance_context(
+    inputs: ReportInputs,
+    study: Mapping[str, Any],
+    data_sha256: Mapping[str, str],
+    wall_seconds: Mapping[str, float],
+) -> dict[str, Any]:
+    """Config, versions, hardware, commits, data checksums and the time each run took."""
+    times = provenance.run_times(inputs.runs, wall_seconds)
+    return {
+        "config_yaml": provenance.config_yaml(study),
+        "environment": env.environment(),
+        "render_commit": env.git_commit(),
+        "run_settings": provenance.run_settings(inputs.metrics),
+        "data_sha256": dict(data_sha256),
+        "times": _records(times),
+        "train_total": float(times["train_seconds"].sum()) if len(times) else None,
+        "wall_total": float(times["wall_seconds"].sum())
+        if times["wall_seconds"].notna().any()
+        else None,
+    }
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _sorted(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    if table.empty:
+        return table
+    return table.sort_values([c for c in by if c in table], ignore_index=True)
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with missing values as None (templates test `is none`)."""
+    if table is None or table.empty:
+        return []
+    return [
+        {k: (None if _na(v) else v) for k, v in row.items()}
+        for row in table.to_dict(orient="records")
+    ]
+
+
+def _na(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _figure(name: str, image: str | Path | bytes) -> dict[str, Any]:
+    """An image (a PNG or SVG file, or PNG bytes) as a data URI, with its title and alt text."""
+    if isinstance(image, bytes):
+        mime, data = MIME["png"], image
+    else:
+        mime, data = MIME[Path(image).suffix.lstrip(".").lower()], Path(image).read_bytes()
+    info = FIGURES.get(name)
+    return {
+        "uri": f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
+        "title": info.title if info else name.replace("_", " "),
+        "alt": info.alt if info else name.replace("_", " "),
+        "name": name,
+    }
+
+
+def _template() -> jinja2.Template:
+    env_ = jinja2.Environment(
+        loader=jinja2.PackageLoader("ablation.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env_.filters.update(FILTERS)
+    return env_.get_template("summary.html")

@@ -1,0 +1,582 @@
+"""Where a study stands: which grid cells are done, missing, running, interrupted or stale.
+
+The answer follows what Snakemake itself would do on its next run, read from the
+files Snakemake and the training jobs leave behind (nothing is launched):
+
+- **done**: the three outputs of the run exist and Snakemake would not rerun it.
+- **diverged**: like done, but the run's loss became NaN/inf (metrics ``status``).
+- **stale**: the outputs exist but Snakemake would retrain them, because
+  the cell's training config changed (the ``config_hash`` stored in the run's
+  metrics differs from ``TrainConfig.hash()`` of the cell under the current config;
+  the rule passes that config as a param, so Snakemake's params trigger fires),
+  the rule's script ``workflow/scripts/train_model.py`` is newer than the outputs
+  (Snakemake's code trigger for script rules), or the dataset file is newer than
+  the outputs (the mtime trigger) or missing while other runs are still to train
+  (Snakemake then prepares it anew, and the new file is newer than every output).
+- **running**: Snakemake has marked the run's outputs incomplete
+  (``.snakemake/incomplete/``), a Snakemake process holds the lock on them
+  (``.snakemake/locks/``), and the job shows signs of life: its log, its resume
+  state or the marker changed within the last ``stalled_after`` seconds.
+- **interrupted**: a marker without a lock (Snakemake stopped by Ctrl-C leaves
+  the markers and removes its lock), a marker whose lock shows no progress (a
+  killed Snakemake leaves both), or a resume state
+  (``results/.resume/<run>/state.pt``) without the outputs. Snakemake reruns it
+  (the profile sets ``rerun-incomplete``) and training resumes at the saved epoch.
+  Runs of a Snakemake started with ``--nolock`` count as interrupted too.
+- **missing**: never trained (or only some outputs exist).
+
+Edits to the library (``src/ablation``) do not make Snakemake rerun anything; each
+run stores the git commit it was trained at, and runs whose training code differs
+from the checkout's are counted separately ("code drift") rather than called stale.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import yaml
+
+from ablation.config import (
+    AXES,
+    TRAIN_IMAGES,
+    ConfigError,
+    TrainConfig,
+    grid_cells,
+    run_config,
+    run_path,
+    validate_config,
+)
+
+STATES = ("done", "diverged", "stale", "running", "interrupted", "missing")
+OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
+RUNS_DIR = "results/runs"
+RESUME_DIR = "results/.resume"
+LOG_DIR = "logs/train_model"
+TRAIN_SCRIPT = "workflow/scripts/train_model.py"
+# Files whose changes change what training computes; compared by git for code drift.
+TRAINING_CODE = (
+    "src/ablation/train.py",
+    "src/ablation/model.py",
+    "src/ablation/data.py",
+    "src/ablation/runs.py",
+    "src/ablation/config.py",
+    TRAIN_SCRIPT,
+)
+STALLED_AFTER = 600.0  # seconds without a sign of life before a marked run counts as interrupted
+_METRICS_COLUMNS = [
+    "epoch", "split", "accuracy", "train_seconds", "status", "train_size", "config_hash",
+    "git_commit", "device",
+]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- the config
+
+
+def merge_config(base: dict, overlay: dict) -> dict:
+    """`overlay` laid over `base` as Snakemake's ``--configfile`` does.
+
+    Mappings merge key by key, recursively; any other value (lists included)
+    replaces the one below it.
+    """
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_config(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_study(paths: Iterable[str | Path]) -> tuple[dict, str]:
+    """Read config files, merge them in order as Snakemake does, validate the result.
+
+    Returns
+    -------
+    The validated study config and the sources as one string (for messages).
+
+    Raises
+    ------
+    ConfigError
+        On a missing or unreadable file, or an invalid merged config.
+    """
+    merged: dict = {}
+    names = []
+    for path in paths:
+        path = Path(path)
+        names.append(str(path))
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(
+                str(path),
+                "-",
+                "file not found",
+                "run in the project folder (or pass -d/--directory), or pass an existing file",
+            ) from None
+        except yaml.YAMLError as err:
+            raise ConfigError(str(path), "-", f"not valid YAML ({err})", "fix the YAML") from None
+        except OSError as err:
+            raise ConfigError(
+                str(path), "-", f"cannot be read ({err.strerror})", "pass a readable YAML file"
+            ) from None
+        if raw is None:
+            continue
+        if not isinstance(raw, dict):
+            raise ConfigError(str(path), "-", "the file is not a mapping", "write keys like grid:")
+        merged = merge_config(merged, raw)
+    source = " + ".join(names)
+    return validate_config(merged, source=source), source
+
+
+# ---------------------------------------------------------------------------- one cell
+
+
+@dataclass
+class CellStatus:
+    """The state of one grid cell, and what is known about its progress."""
+
+    run: str  # the run path, e.g. activation=relu/optimizer=adam/...
+    cell: dict[str, Any]
+    state: str
+    epochs: int  # what the current config asks for
+    epoch: int | None = None  # epochs trained so far (or in the stored run)
+    reasons: list[str] = field(default_factory=list)  # why stale / interrupted
+    test_accuracy: float | None = None
+    train_seconds: float | None = None
+    seconds_per_image_epoch: float | None = None  # measured training speed
+    epochs_left: int = 0
+    code: str = "unknown"  # same | changed | unknown (the git check for code drift)
+    git_commit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            **self.cell,
+            "state": self.state,
+            "epoch": self.epoch,
+            "epochs": self.epochs,
+            "epochs_left": self.epochs_left,
+            "reasons": self.reasons,
+            "test_accuracy": self.test_accuracy,
+            "train_seconds": self.train_seconds,
+            "code": self.code,
+            "git_commit": self.git_commit,
+        }
+
+
+@dataclass
+class Workspace:
+    """Paths and Snakemake bookkeeping of one project folder, read once."""
+
+    root: Path
+    data_file: Path
+    incomplete: set[str]  # output paths Snakemake has marked incomplete
+    locked: set[str]  # output paths a Snakemake process has locked
+    now: float = field(default_factory=time.time)
+    stalled_after: float = STALLED_AFTER
+
+    def outputs(self, run: str) -> list[Path]:
+        return [self.root / RUNS_DIR / run / name for name in OUTPUTS]
+
+    def state_file(self, run: str) -> Path:
+        return self.root / RESUME_DIR / run / "state.pt"
+
+    def log_file(self, run: str) -> Path:
+        return self.root / LOG_DIR / f"{run}.log"
+
+    def marked(self, run: str) -> list[Path]:
+        return [p for p in self.outputs(run) if _relative(p, self.root) in self.incomplete]
+
+    def is_locked(self, run: str) -> bool:
+        return any(_relative(p, self.root) in self.locked for p in self.outputs(run))
+
+
+def incomplete_markers(root: Path) -> set[str]:
+    """Output paths marked incomplete by Snakemake (started, not finished).
+
+    Snakemake writes ``.snakemake/incomplete/<urlsafe base64 of the path>`` when a
+    job starts and removes it when the job ends or is cleaned up; names longer
+    than a file name may be are split into folders whose names start with ``@``.
+    """
+    folder = root / ".snakemake" / "incomplete"
+    marked = set()
+    if not folder.is_dir():
+        return marked
+    for dirpath, _, files in os.walk(folder):
+        rel = Path(dirpath).relative_to(folder).parts
+        prefix = "".join(part.removeprefix("@") for part in rel)
+        for name in files:
+            try:
+                marked.add(base64.urlsafe_b64decode(prefix + name).decode())
+            except (ValueError, UnicodeDecodeError):
+                continue  # migration_underway and other bookkeeping
+    return marked
+
+
+def snakemake_locks(root: Path) -> set[str]:
+    """Output paths listed in Snakemake's lock files (held while a Snakemake process runs)."""
+    locked = set()
+    for lock in (root / ".snakemake" / "locks").glob("*.output.lock"):
+        try:
+            locked.update(line.strip() for line in lock.read_text().splitlines() if line.strip())
+        except OSError:
+            continue  # released while we read
+    return locked
+
+
+def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
+    """Classify one grid cell (see the module docstring for the rules)."""
+    cfg = run_config(study, cell)
+    run = run_path(cell)
+    status = CellStatus(run=run, cell=cell, state="missing", epochs=cfg.epochs)
+    outputs = ws.outputs(run)
+    state_file = ws.state_file(run)
+    marked = ws.marked(run)
+    if marked:
+        _resume_progress(status, state_file, cfg)
+        idle = ws.now - _last_sign_of_life(ws, run, marked)
+        if ws.is_locked(run) and idle <= ws.stalled_after:
+            status.state = "running"
+        elif ws.is_locked(run):
+            status.state = "interrupted"
+            status.reasons.append(
+                f"no progress for {_ago(idle)} although Snakemake's lock is held "
+                "(a killed Snakemake leaves its lock behind)"
+            )
+        else:
+            status.state = "interrupted"
+        return status
+    if all(p.exists() for p in outputs):
+        _read_run(status, outputs[0], cfg)
+        _check_fresh(status, ws, outputs, cfg)
+        status.epochs_left = cfg.epochs if status.state == "stale" else 0
+        return status
+    if state_file.exists():
+        status.state = "interrupted"
+        _resume_progress(status, state_file, cfg)
+        return status
+    status.epochs_left = cfg.epochs
+    if any(p.exists() for p in outputs):
+        status.reasons.append("some outputs are missing")
+    return status
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _last_sign_of_life(ws: Workspace, run: str, marked: list[Path]) -> float:
+    """The newest change to the run's log, resume state or Snakemake's markers."""
+    candidates = [ws.log_file(run), ws.state_file(run)]
+    candidates += [
+        ws.root / ".snakemake" / "incomplete" / _marker_name(_relative(p, ws.root)) for p in marked
+    ]
+    times = [p.stat().st_mtime for p in candidates if p.exists()]
+    return max(times, default=0.0)
+
+
+def _marker_name(key: str) -> str:
+    name = base64.urlsafe_b64encode(key.encode()).decode()
+    chunks = [name[i : i + 254] for i in range(0, len(name), 254)]
+    return "/".join(["@" + c for c in chunks[:-1]] + [chunks[-1]])
+
+
+def _resume_progress(status: CellStatus, state_file: Path, cfg: TrainConfig) -> None:
+    """Epochs done according to the resume state (saved after every epoch)."""
+    status.epochs_left = cfg.epochs
+    if not state_file.exists():
+        status.epoch = 0
+        return
+    blob = _load_state(state_file)
+    if blob is None:
+        status.reasons.append(f"unreadable resume state {state_file.name}: training restarts")
+        return
+    if blob.get("config_hash") != cfg.hash():
+        status.epoch = 0
+        status.reasons.append("resume state belongs to another config: training restarts")
+        return
+    status.epoch = int(blob.get("epoch", 0))
+    status.epochs_left = max(0, cfg.epochs - status.epoch)
+    seconds = float(blob.get("train_seconds", 0.0))
+    if status.epoch > 0 and seconds > 0:
+        status.seconds_per_image_epoch = seconds / (status.epoch * train_images(cfg))
+
+
+def _load_state(path: Path) -> dict | None:
+    import torch  # deferred: most cells need no resume state
+
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # a state being replaced right now, or damaged: report, never crash
+        return None
+    return blob if isinstance(blob, dict) else None
+
+
+def _read_run(status: CellStatus, metrics: Path, cfg: TrainConfig) -> None:
+    """Outcome, accuracy, timing and provenance from the run's metrics file."""
+    try:
+        frame = pq.read_table(metrics, columns=_METRICS_COLUMNS).to_pandas()
+    except Exception as err:  # pyarrow raises many kinds for a damaged file
+        status.state = "stale"
+        status.reasons.append(
+            f"unreadable {metrics.name} ({type(err).__name__}); delete the run folder to retrain"
+        )
+        return
+    if frame.empty:
+        status.state = "stale"
+        status.reasons.append(f"empty {metrics.name}; delete the run folder to retrain")
+        return
+    first = frame.iloc[0]
+    status.state = "diverged" if first["status"] == "diverged" else "done"
+    running = frame[frame["split"] == "train_running"]
+    status.epoch = int(running["epoch"].max()) if len(running) else None
+    test = frame[frame["split"] == "test"]
+    if len(test):
+        status.test_accuracy = float(test.loc[test["epoch"].idxmax(), "accuracy"])
+    if len(running) and status.epoch:
+        status.train_seconds = float(running["train_seconds"].max())
+        images = int(first["train_size"]) if first["train_size"] else train_images(cfg)
+        if status.train_seconds > 0:
+            status.seconds_per_image_epoch = status.train_seconds / (status.epoch * images)
+    commit = first["git_commit"]
+    status.git_commit = commit if isinstance(commit, str) else None  # None reads back as NaN
+    if first["config_hash"] != cfg.hash():
+        status.state = "stale"
+        status.reasons.append("config changed" + _config_diff(metrics.parent / "model.pt", cfg))
+
+
+def _config_diff(model: Path, cfg: TrainConfig) -> str:
+    """`: optimizer_kwargs.lr 0.1 -> 0.05, ...` from the config stored in the checkpoint."""
+    from ablation.checkpoint import CheckpointError, read_checkpoint
+
+    try:
+        _, info = read_checkpoint(model)
+    except CheckpointError:
+        return ""
+    old = _flatten(info.get("config", {}))
+    new = _flatten(cfg.to_dict())
+    changes = [
+        f"{key} {_short(old.get(key, '-'))} -> {_short(new.get(key, '-'))}"
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    ]
+    return f": {', '.join(changes)}" if changes else ""
+
+
+def _short(value: Any) -> str:
+    """A value for a one-line message: long sequences keep their ends, e.g. `(1, 2, ..., 100)`."""
+    if isinstance(value, tuple) and len(value) > 5:
+        return f"({value[0]}, {value[1]}, ..., {value[-1]})"
+    return str(value)
+
+
+def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = tuple(value) if isinstance(value, list) else value
+    return flat
+
+
+def _check_fresh(status: CellStatus, ws: Workspace, outputs: list[Path], cfg: TrainConfig) -> None:
+    """Snakemake's mtime and code triggers: inputs or the rule's script newer than the outputs."""
+    oldest = min(p.stat().st_mtime for p in outputs)
+    script = ws.root / TRAIN_SCRIPT
+    if script.exists() and script.stat().st_mtime >= oldest:
+        status.state = "stale"
+        status.reasons.append(f"{TRAIN_SCRIPT} changed after the run")
+    if ws.data_file.exists() and ws.data_file.stat().st_mtime > oldest:
+        status.state = "stale"
+        status.reasons.append(f"{_relative(ws.data_file, ws.root)} is newer than the run")
+
+
+def train_images(cfg: TrainConfig) -> int:
+    """How many images one epoch of `cfg` trains on."""
+    available = TRAIN_IMAGES - cfg.validation_size
+    return min(available, cfg.train_limit) if cfg.train_limit is not None else available
+
+
+# ---------------------------------------------------------------------------- the study
+
+
+@dataclass
+class StudyStatus:
+    """Every cell's state, the runs outside the grid, and the time left."""
+
+    sources: str
+    study: dict
+    cells: list[CellStatus]
+    outside_grid: list[str]
+    seconds_per_image_epoch: float | None  # median training speed of measured runs
+    measured_runs: int
+    warnings: list[str]
+    head_commit: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(c.state for c in self.cells)
+        return {state: found.get(state, 0) for state in STATES}
+
+    def remaining(self) -> list[CellStatus]:
+        """Cells Snakemake will (re)train or is training."""
+        return [c for c in self.cells if c.state in ("stale", "running", "interrupted", "missing")]
+
+    def seconds_left(self) -> float | None:
+        """Training time left, one job at a time; None until a run has been measured."""
+        if self.seconds_per_image_epoch is None:
+            return None
+        return (
+            sum(
+                c.epochs_left * train_images(run_config(self.study, c.cell))
+                for c in self.remaining()
+            )
+            * self.seconds_per_image_epoch
+        )
+
+    def drifted(self) -> list[CellStatus]:
+        return [c for c in self.cells if c.code == "changed" and c.state in ("done", "diverged")]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.sources,
+            "cells": [c.to_dict() for c in self.cells],
+            "counts": self.counts(),
+            "total": len(self.cells),
+            "remaining_runs": len(self.remaining()),
+            "seconds_left": self.seconds_left(),
+            "seconds_per_image_epoch": self.seconds_per_image_epoch,
+            "measured_runs": self.measured_runs,
+            "outside_grid": self.outside_grid,
+            "code_drift": [c.run for c in self.drifted()],
+            "head_commit": self.head_commit,
+            "warnings": self.warnings,
+        }
+
+
+def study_status(
+    root: str | Path,
+    study: dict,
+    sources: str = "config",
+    now: float | None = None,
+    stalled_after: float = STALLED_AFTER,
+    on_cell: Callable[[], None] | None = None,
+) -> StudyStatus:
+    """The state of every grid cell of `study` in the project folder `root`.
+
+    Parameters
+    ----------
+    root : the folder Snakemake runs in (holds results/, logs/, .snakemake/).
+    study : the validated config (`load_study`).
+    sources : the config files, for the report.
+    now : the time to judge freshness against (default: now).
+    stalled_after : seconds without progress after which a marked run counts as interrupted.
+    on_cell : called after each cell (progress display).
+    """
+    root = Path(root)
+    ws = Workspace(
+        root=root,
+        data_file=root / study["data"]["root"] / f"{study['data']['dataset']}.pt",
+        incomplete=incomplete_markers(root),
+        locked=snakemake_locks(root),
+        now=time.time() if now is None else now,
+        stalled_after=stalled_after,
+    )
+    cells = []
+    for cell in grid_cells(study):
+        cells.append(cell_status(ws, study, cell))
+        if on_cell is not None:
+            on_cell()
+    warnings = _check_data_missing(ws, cells)
+    if ws.locked and not any(c.state == "running" for c in cells):
+        warnings.append(
+            "a Snakemake lock is held in .snakemake/locks/ but no run makes progress: if no "
+            "Snakemake runs in this folder, release it with `snakemake --unlock`"
+        )
+    head = _mark_code_drift(root, cells)
+    rates = sorted(c.seconds_per_image_epoch for c in cells if c.seconds_per_image_epoch)
+    rate = rates[len(rates) // 2] if rates else None
+    return StudyStatus(
+        sources=sources,
+        study=study,
+        cells=cells,
+        outside_grid=_outside_grid(root, {c.run for c in cells}),
+        seconds_per_image_epoch=rate,
+        measured_runs=len(rates),
+        warnings=warnings,
+        head_commit=head,
+    )
+
+
+def _check_data_missing(ws: Workspace, cells: list[CellStatus]) -> list[str]:
+    """Without the dataset file, any run still to train makes Snakemake prepare it anew,
+    and the new file makes it retrain every finished run as well."""
+    if ws.data_file.exists():
+        return []
+    data = _relative(ws.data_file, ws.root)
+    to_train = [c for c in cells if c.state in ("stale", "interrupted", "missing")]
+    trained = [c for c in cells if c.state in ("done", "diverged")]
+    if not to_train or not trained:
+        return []
+    for cell in trained:
+        cell.state = "stale"
+        cell.epochs_left = cell.epochs
+        cell.reasons.append(f"{data} is missing: prepared anew for the other runs, then newer")
+    return [
+        f"{data} is missing: Snakemake prepares it again for the {len(to_train)} runs still to "
+        f"train, and then retrains the {len(trained)} finished runs too; to keep them, restore "
+        "the file before running Snakemake"
+    ]
+
+
+def _outside_grid(root: Path, runs: set[str]) -> list[str]:
+    """Finished runs on disk whose cell is not in the current grid."""
+    base = root / RUNS_DIR
+    depth = "/".join(["*"] * len(AXES))
+    found = (p.parent.relative_to(base).as_posix() for p in base.glob(f"{depth}/metrics.parquet"))
+    return sorted(run for run in found if run not in runs)
+
+
+def _mark_code_drift(root: Path, cells: list[CellStatus]) -> str | None:
+    """Set each trained cell's `code`: did its training code change since (per git)?"""
+    head = _git(root, "rev-parse", "HEAD")
+    if head is None:
+        return None
+    verdicts: dict[str, str] = {}
+    for cell in cells:
+        commit = cell.git_commit
+        if not commit or commit.endswith("+dirty"):
+            continue  # no commit, or uncommitted edits at training time: cannot tell
+        if commit not in verdicts:
+            changed = _git(root, "diff", "--quiet", commit, "--", *TRAINING_CODE, check=False)
+            verdicts[commit] = {"0": "same", "1": "changed"}.get(changed or "", "unknown")
+        cell.code = verdicts[commit]
+    return head
+
+
+def _git(root: Path, *args: str, check: bool = True) -> str | None:
+    """git's output (or, with check=False, its exit status); None where git cannot tell."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if not check:
+        return str(done.returncode) if done.returncode in (0, 1) else None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _ago(seconds: float) -> str:
+    from ablation.progress import format_duration
+
+    return format_duration(seconds)

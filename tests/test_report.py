@@ -1,0 +1,199 @@
+"""The report page from hand-made tables: sections, sentences from the numbers, partial grids."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from ablation.config import run_path
+from ablation.report import ReportInputs, build_html, headline_findings, render_report
+from ablation.report.build import partial_report
+from ablation.report.figures import FIGURES
+from ablation.report.inputs import finished_digest, finished_runs
+from ablation.report.provenance import config_yaml, data_checksums, job_wall_seconds
+from report_helpers import SMALL_GRID, cells, hand_tables
+
+SECTIONS = (
+    "findings", "leaderboard", "factors", "cost", "overfitting", "learning-curves", "details",
+    "anomalies", "confusion", "provenance",
+)  # fmt: skip
+STUDY = {
+    "grid": SMALL_GRID,
+    "training": {"epochs": 20, "hidden_size": 128, "milestones": [1, 2, 3, 10, 20]},
+    "data": {"dataset": "mnist"},
+    "analysis": {"confidence": 0.95, "alpha": 0.05},
+}
+EXPECTED = [run_path(c) for c in cells()]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return hand_tables()
+
+
+def inputs_of(tables: dict, drop_runs: set[str] = frozenset()) -> ReportInputs:
+    """The report's tables, without the runs in `drop_runs` (and configurations left empty)."""
+    kept = {}
+    for name in ReportInputs.fields():
+        table = tables.get(name, pd.DataFrame())
+        if "run_id" in table:
+            table = table[~table["run_id"].isin(drop_runs)]
+        kept[name] = table
+    return ReportInputs(**kept)
+
+
+def rows_of(html: str, table_id: str) -> list[str]:
+    body = html.split(f'id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr[^>]*>.*?</tr>", body, re.S)
+
+
+def test_every_section_and_figure(tables, tmp_path):
+    figures = {}
+    for name in FIGURES:
+        path = tmp_path / f"{name}.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n fake")  # the page only inlines the bytes
+        figures[name] = path
+    out = tmp_path / "reports" / "summary.html"
+    render_report(inputs_of(tables), figures, STUDY, EXPECTED, out, {"train_images": "ab" * 32})
+    html = out.read_text()
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in html
+    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    assert all(f'alt="{info.alt}"' in html for info in FIGURES.values())
+    # self-contained: nothing fetched from anywhere
+    assert not re.search(r'(src|href)="(?!data:|#)', html)
+    assert "http://" not in html and "https://" not in html.replace("https://json-schema", "")
+    assert "<script>" in html and "<style>" in html
+    assert "ab" * 32 in html  # data checksum in provenance
+    assert len(rows_of(html, "leaderboard-table")) == len(tables["leaderboard"])
+
+
+def test_findings_come_from_the_tables(tables):
+    board = tables["leaderboard"]
+    sentences = headline_findings(inputs_of(tables), len(EXPECTED))
+    best = board.iloc[0]
+    assert sentences[0] == f"All {len(EXPECTED)} planned runs finished."
+    assert f"{best['activation']} / {best['optimizer']}" in sentences[1]
+    assert f"{best['mean'] * 100:.2f}%" in sentences[1]
+    assert f"{best['ci_low'] * 100:.2f}\u2013{best['ci_high'] * 100:.2f}%" in sentences[1]
+    # change the numbers, the sentences follow
+    changed = dict(tables, leaderboard=board.assign(mean=board["mean"] - 0.1))
+    again = headline_findings(inputs_of(changed), len(EXPECTED))
+    assert f"{(best['mean'] - 0.1) * 100:.2f}%" in again[1]
+    n_tied = int(board["indistinguishable_from_best"].sum()) - 1
+    assert any(
+        s.startswith(f"{n_tied} other configurations cannot be told apart") for s in sentences
+    )
+    assert any("activation matters most" in s for s in sentences)
+    assert any(
+        s.startswith("Dropout 0.2 changed final test accuracy by +0.50 pp") for s in sentences
+    )
+    assert any("1 training anomaly was flagged in 1 run: 1 loss spike" in s for s in sentences)
+
+
+def test_partial_grid_marks_missing_runs_and_configurations(tables):
+    runs = tables["runs"]
+    gone_config = runs[
+        (runs["activation"] == "tanh")
+        & (runs["optimizer"] == "sgd")
+        & (runs["weight_decay"] == 0.0)
+        & (runs["dropout"] == 0.2)
+    ]
+    gone = set(gone_config["run_id"]) | {runs["run_id"].iloc[0]}  # one config, one more seed
+    partial = dict(tables)
+    board = tables["leaderboard"]
+    partial["leaderboard"] = board[
+        ~(
+            (board["activation"] == "tanh")
+            & (board["optimizer"] == "sgd")
+            & (board["weight_decay"] == 0.0)
+            & (board["dropout"] == 0.2)
+        )
+    ]
+    first = runs.iloc[0]
+    own = (
+        partial["leaderboard"][["activation", "optimizer", "weight_decay", "dropout"]]
+        == first[["activation", "optimizer", "weight_decay", "dropout"]].to_numpy()
+    ).all(axis=1)
+    partial["leaderboard"] = partial["leaderboard"].assign(
+        n=partial["leaderboard"]["n"].mask(own, 2)
+    )
+    html = build_html(inputs_of(partial, gone), {}, STUDY, EXPECTED)
+    assert 'id="missing-warning"' in html
+    assert f"{len(gone)} of {len(EXPECTED)}" in html
+    missing = re.findall(r"<li><code>(.*?)</code></li>", html)
+    assert sorted(missing) == sorted(gone)
+    rows = rows_of(html, "leaderboard-table")
+    assert len(rows) == len(board)  # the configuration without runs is still listed
+    not_run = [r for r in rows if "not run" in r]
+    assert len(not_run) == 1 and ">tanh<" in not_run[0] and ">sgd<" in not_run[0]
+    short = next(
+        r
+        for r in rows
+        if f">{first['activation']}<" in r
+        and f">{first['optimizer']}<" in r
+        and "0.0001" not in r
+        and ">0.2<" not in r
+    )
+    assert "2 of 3" in short  # a configuration missing one seed says so
+    assert html.count("is not available in this build") == len(FIGURES)
+    assert f"Only {len(EXPECTED) - len(gone)} of {len(EXPECTED)} planned runs" in html
+
+
+def test_no_finished_run_still_renders():
+    html = build_html(ReportInputs(), {}, STUDY, EXPECTED)
+    assert f"0 of {len(EXPECTED)} planned runs finished" in html
+    assert html.count("not run") >= len(EXPECTED) // 3
+
+
+def test_full_default_study_stays_small():
+    """The default grid (108 runs, 100 epochs) with every figure drawn: well under 10 MB."""
+    from ablation.config import grid_cells, validate_config
+    from ablation.stats.synthetic import synthetic_study
+
+    study = validate_config({"grid": {
+        "activation": ["relu", "sigmoid", "tanh"], "optimizer": ["sgd", "adam", "rmsprop"],
+        "weight_decay": [0.0, 1e-4], "dropout": [0.0, 0.2], "seed": [0, 1, 2],
+    }})  # fmt: skip
+    metrics, confusion = synthetic_study()
+    expected = [run_path(c) for c in grid_cells(study)]
+    assert set(metrics["run_id"]) == set(expected)
+    html = partial_report(metrics, confusion, study, expected)
+    assert len(html.encode()) < 10_000_000
+    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    assert "All 108 planned runs finished." in html
+    assert len(rows_of(html, "leaderboard-table")) == 36
+    assert "1 run diverged" in html
+
+
+def test_finished_runs_need_every_output(tmp_path):
+    done, half = EXPECTED[0], EXPECTED[1]
+    for run, names in (
+        (done, ("metrics.parquet", "confusion.parquet", "model.pt")),
+        (half, ("metrics.parquet",)),
+    ):
+        for name in names:
+            (tmp_path / run).mkdir(parents=True, exist_ok=True)
+            (tmp_path / run / name).write_bytes(b"x")
+    assert finished_runs(tmp_path, EXPECTED) == [done]
+    before = finished_digest(tmp_path, EXPECTED)
+    assert before.startswith(f"1 of {len(EXPECTED)} runs finished")
+    (tmp_path / half / "confusion.parquet").write_bytes(b"x")
+    (tmp_path / half / "model.pt").write_bytes(b"x")
+    assert finished_digest(tmp_path, EXPECTED) != before
+
+
+def test_provenance_helpers(tmp_path, mnist_file):
+    sha = data_checksums(mnist_file)
+    assert set(sha) == {"train_images", "train_labels", "test_images", "test_labels"}
+    assert all(len(v) == 64 for v in sha.values())
+    assert data_checksums(tmp_path / "absent.pt") == {}
+    bench = tmp_path / "benchmarks" / "train_model" / f"{EXPECTED[0]}.tsv"
+    bench.parent.mkdir(parents=True)
+    bench.write_text("s\th:m:s\tmax_rss\n12.5\t0:00:12\t300\n")
+    wall = job_wall_seconds([bench, tmp_path / "missing.tsv"])
+    assert wall == {EXPECTED[0]: 12.5}
+    text = config_yaml({"grid": {"seed": [0, 1]}, "training": {"epochs": 2}})
+    assert "seed: [0, 1]" in text and "epochs: 2" in text

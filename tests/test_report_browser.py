@@ -1,0 +1,212 @@
+"""The report of a real tiny study, opened in headless Chromium: offline, sortable, filterable.
+
+One Snakemake run of the tiny study is shared by every test here; it also renders
+the partial report of a grid grown by one seed (whose runs do not exist) and the
+Snakemake report of the figures.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, TINY_STUDY, WORKFLOW_FILES, snakemake, write_config
+
+pytestmark = [pytest.mark.workflow, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, mnist_raw) -> Path:
+    """The tiny study run to the end, plus its partial report with one more seed planned."""
+    workdir = tmp_path_factory.mktemp("report_study")
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
+    snakemake(workdir, "--configfile", str(write_config(workdir)))
+    grown = copy.deepcopy(TINY_STUDY)
+    grown["grid"]["seed"].append(2)
+    partial = snakemake(
+        workdir, "reports/partial/summary.html",
+        "--configfile", str(write_config(workdir, grown, "grown.yaml")),
+    )  # fmt: skip
+    assert "train_model" not in partial.stdout + partial.stderr  # the partial report trains nothing
+    snakemake(
+        workdir,
+        "--report",
+        "reports/snakemake.html",
+        "--configfile",
+        str(workdir / "config/study.yaml"),
+    )
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Playwright (Debian's binary, no downloaded browsers)."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"Chromium not found at {CHROMIUM}: run `bash .ci/install-system.sh` as root"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "the playwright package is missing: pip install -e '.[test]'"
+    if problem:
+        # As root the CI installs Chromium itself, so its absence there is a failure.
+        if os.geteuid() == 0:
+            pytest.fail(problem)
+        pytest.skip(problem)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A report opened in a fresh page, with every console message and request recorded."""
+
+    def __init__(self, browser, path: Path):
+        self.url = path.resolve().as_uri()
+        self.page = browser.new_page(viewport={"width": 1366, "height": 900})
+        self.console, self.requests = [], []
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.console.append(("pageerror", str(e))))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(self.url, wait_until="load")
+
+    def errors(self) -> list:
+        return [m for m in self.console if m[0] in ("error", "pageerror", "warning")]
+
+    def visible_rows(self) -> list[list[str]]:
+        return self.page.eval_on_selector_all(
+            "#leaderboard-table tbody tr:not([hidden])",
+            "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))",
+        )
+
+    def column(self, header: str) -> list[str]:
+        index = self.page.eval_on_selector_all(
+            "#leaderboard-table thead th",
+            "(ths, h) => ths.findIndex(t => t.textContent.startsWith(h))",
+            header,
+        )
+        return self.page.eval_on_selector_all(
+            "#leaderboard-table tbody tr:not([hidden])",
+            "(rows, i) => rows.map(r => r.cells[i].getAttribute('data-sort'))",
+            index,
+        )
+
+
+@pytest.fixture(scope="module")
+def report(study, browser):
+    page = Page(browser, study / "reports" / "summary.html")
+    yield page
+    page.page.close()
+
+
+def test_page_is_self_contained_and_complete(study, report):
+    assert report.errors() == []
+    assert report.requests == [report.url]  # nothing but the file itself
+    for section in (
+        "findings",
+        "leaderboard",
+        "factors",
+        "cost",
+        "overfitting",
+        "learning-curves",
+        "details",
+        "anomalies",
+        "confusion",
+        "provenance",
+    ):
+        assert report.page.is_visible(f"section#{section} h2")
+    images = report.page.eval_on_selector_all(
+        "img", "imgs => imgs.map(i => [i.naturalWidth, i.complete, i.alt, i.src.slice(0, 22)])"
+    )
+    assert len(images) == 10
+    assert all(
+        w > 0 and done and alt and src == "data:image/png;base64," for w, done, alt, src in images
+    )
+    text = report.page.inner_text("#findings")
+    assert "All 8 planned runs finished." in text
+    board = pd.read_parquet(study / "results/stats/leaderboard.parquet")
+    best = board.sort_values("rank").iloc[0]
+    assert f"{best['mean'] * 100:.2f}%" in text  # the page shows the statistics' numbers
+    ARTIFACTS.mkdir(exist_ok=True)
+    report.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    size = (study / "reports" / "summary.html").stat().st_size
+    assert size < 3_000_000, f"{size} bytes for a tiny study"
+
+
+def test_sorting_the_leaderboard_reorders_it(report):
+    by_rank = [float(v) for v in report.column("rank")]
+    assert by_rank == sorted(by_rank)
+    report.page.click("#leaderboard-table thead th >> text=mean test accuracy")
+    ascending = [float(v) for v in report.column("mean test accuracy")]
+    assert ascending == sorted(ascending)
+    assert [float(v) for v in report.column("rank")] == sorted(by_rank, reverse=True)
+    header = report.page.locator("#leaderboard-table thead th", has_text="mean test accuracy")
+    assert header.get_attribute("aria-sort") == "ascending"
+    report.page.click("#leaderboard-table thead th >> text=mean test accuracy")
+    descending = [float(v) for v in report.column("mean test accuracy")]
+    assert descending == sorted(descending, reverse=True)
+    assert header.get_attribute("aria-sort") == "descending"
+    report.page.click("#leaderboard-table thead th >> text=activation")
+    names = [row[1] for row in report.visible_rows()]
+    assert names == sorted(names)
+
+
+def test_filter_shows_matching_rows_only(report):
+    box = report.page.locator("#leaderboard-filter")
+    box.fill("tanh")
+    rows = report.visible_rows()
+    assert len(rows) == 2 and all(row[1] == "tanh" for row in rows)
+    assert report.page.inner_text("#leaderboard-count") == "2 of 4 shown"
+    box.fill("tanh adam")
+    assert [(r[1], r[2]) for r in report.visible_rows()] == [("tanh", "adam")]
+    box.fill("no such configuration")
+    assert report.visible_rows() == []
+    box.fill("")
+    assert len(report.visible_rows()) == 4
+
+
+def test_partial_report_marks_missing_runs(study, browser):
+    page = Page(browser, study / "reports" / "partial" / "summary.html")
+    try:
+        assert page.errors() == [] and page.requests == [page.url]
+        assert "Only 8 of 12 planned runs have finished" in page.page.inner_text("#findings")
+        assert re.search(
+            r"4 of 12\s+planned runs are missing", page.page.inner_text("#missing-warning")
+        )
+        missing = page.page.eval_on_selector_all(
+            "#missing-list li", "lis => lis.map(l => l.textContent)"
+        )
+        assert len(missing) == 4 and all(m.endswith("seed=2") for m in missing)
+        seeds = {row[5] for row in page.visible_rows()}
+        assert seeds == {"2 of 3"}
+        widths = page.page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        assert len(widths) == 10 and all(w > 0 for w in widths)
+    finally:
+        page.page.close()
+
+
+def test_snakemake_report_holds_the_figures(study):
+    html = (study / "reports" / "snakemake.html").read_text(errors="replace")
+    for name in (
+        "learning_curves_loss",
+        "overfitting_panels",
+        "accuracy_heatmap",
+        "anomaly_timeline",
+    ):
+        assert f"{name}.png" in html
