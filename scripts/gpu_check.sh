@@ -6,8 +6,9 @@
 #      Snakemake job runs), checking that its metrics say it ran on CUDA.
 # Usage, from the project folder or anywhere:  bash scripts/gpu_check.sh
 # Figures and metrics go to $OUT (default: a new temporary folder).
-# Needs python with torch (CUDA build); installs this project with pip only if needed.
-# MNIST's four original files: shared/data/MNIST/raw or ../shared/data/MNIST/raw.
+# Needs python with torch (CUDA build); installs this project with pip only if needed,
+# and missing dependencies from wheels in $WHEELHOUSE or shared/wheels when offline.
+# MNIST's four original files: $MNIST_RAW, shared/data/MNIST/raw or ../shared/data/MNIST/raw.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$(mktemp -d)}
@@ -44,10 +45,20 @@ if ! "$PY" -c "$deps" 2>/dev/null; then
   echo "using the source tree (PYTHONPATH=src)"
   export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 fi
-"$PY" -c "$deps" || { echo "FAIL: missing modules (see above)"; exit 1; }
+# Offline machines: dependencies torch's image lacks (e.g. jsonschema) from a folder of wheels.
+for wheels in ${WHEELHOUSE:-} shared/wheels ../shared/wheels; do
+  "$PY" -c "$deps" 2>/dev/null && break
+  [ -d "$wheels" ] || continue
+  echo "installing missing dependencies from $wheels"
+  missing=$("$PY" -c 'import importlib.util as u
+print(" ".join(p for m, p in [("yaml", "pyyaml"), ("jsonschema", "jsonschema"),
+      ("pandas", "pandas"), ("pyarrow", "pyarrow")] if u.find_spec(m) is None))')
+  "$PY" -m pip install -q --no-index --find-links "$wheels" $missing 2>&1 | tail -2
+done
+"$PY" -c "$deps" || { echo "FAIL: missing modules (see above); put their wheels in shared/wheels"; exit 1; }
 
 RAW=""
-for d in shared/data/MNIST/raw ../shared/data/MNIST/raw; do
+for d in ${MNIST_RAW:-} shared/data/MNIST/raw ../shared/data/MNIST/raw; do
   [ -e "$d/train-images-idx3-ubyte.gz" ] || [ -e "$d/train-images-idx3-ubyte" ] && { RAW=$d; break; }
 done
 [ -n "$RAW" ] || { echo "FAIL: MNIST raw files not in shared/data/MNIST/raw or ../shared/..."; exit 1; }

@@ -36,6 +36,9 @@ def test_second_pipeline_is_locked_out_and_data_is_made_once(workdir):
     assert second.returncode != 0
     assert "LockException" in refused and "Directory cannot be locked" in refused
     assert not locks.exists() or not any(locks.iterdir())  # released when the first ended
+    # The workflow profile was read, its GPU pool parsed on this CPU-only machine.
+    assert "Using workflow specific profile profiles/default" in output
+    assert "Provided resources: gpu" in output
     # One data job for all training jobs, its log written once.
     stats = output.split("Job stats:")[1].split("total")[0]
     assert [line.split() for line in stats.splitlines() if "prepare_data" in line] == [

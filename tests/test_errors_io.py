@@ -88,12 +88,11 @@ def test_failed_write_keeps_previous_file(tmp_path):
 
 
 def test_outputs_get_normal_permissions(tmp_path):
-    old = os.umask(0o022)
-    try:
-        torch_save_atomic({"w": torch.zeros(3)}, tmp_path / "a.pt")
-    finally:
-        os.umask(old)
-    assert (tmp_path / "a.pt").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+    torch_save_atomic({"w": torch.zeros(3)}, tmp_path / "a.pt")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    mode = (tmp_path / "a.pt").stat().st_mode & 0o777
+    assert mode == 0o666 & ~mask  # as any file the user creates, not mkstemp's 0600
 
 
 def test_full_disk_is_reported_and_finished_files_stay(tmp_path):

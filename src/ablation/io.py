@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import glob
 import os
 import re
@@ -132,7 +133,8 @@ def _os_cause(err: BaseException) -> OSError | None:
 
 def _finish(tmp: Path, path: Path) -> None:
     # mkstemp creates 0600 files; outputs get the usual permissions (0666 minus umask).
-    os.chmod(tmp, 0o666 & ~_umask())
+    with contextlib.suppress(OSError):  # some network file systems refuse: keep 0600
+        os.chmod(tmp, 0o666 & ~_umask())
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())  # the content is on disk before the name points at it
     os.replace(tmp, path)
@@ -144,8 +146,14 @@ def _discard(tmp: Path) -> None:
         os.unlink(tmp)
 
 
+@functools.cache
 def _umask() -> int:
-    mask = os.umask(0)
+    # Read, not set-and-restore: setting it would race with threads creating files.
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
