@@ -1,4 +1,4 @@
-"""Shared fixtures: real MNIST files, tiny study configs and Snakemake runs in a copy of the repo."""
+"""Shared fixtures: real MNIST files, tiny study configs, Snakemake runs in a copy of the repo."""
 
 from __future__ import annotations
 
@@ -64,6 +64,18 @@ def workdir(tmp_path, mnist_raw) -> Path:
         elif src.exists():
             shutil.copy2(src, tmp_path / name)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory, mnist_raw) -> Path:
+    """The tiny study run to the end once per session; tests may read it and add files,
+    but must not change or delete what it produced."""
+    workdir = tmp_path_factory.mktemp("tiny_study")
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
+    snakemake(workdir, "--configfile", str(write_config(workdir)))
+    return workdir
 
 
 def write_config(workdir: Path, study: dict | None = None, name: str = "study.yaml") -> Path:

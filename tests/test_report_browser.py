@@ -10,13 +10,12 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import REPO, TINY_STUDY, WORKFLOW_FILES, snakemake, write_config
+from conftest import REPO, TINY_STUDY, snakemake, write_config
 
 pytestmark = [pytest.mark.workflow, pytest.mark.browser]
 
@@ -29,13 +28,9 @@ ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory, mnist_raw) -> Path:
+def study(tiny_study) -> Path:
     """The tiny study run to the end, plus its partial report with one more seed planned."""
-    workdir = tmp_path_factory.mktemp("report_study")
-    for name in WORKFLOW_FILES:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
-    snakemake(workdir, "--configfile", str(write_config(workdir)))
+    workdir = tiny_study
     grown = copy.deepcopy(TINY_STUDY)
     grown["grid"]["seed"].append(2)
     partial = snakemake(

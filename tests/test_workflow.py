@@ -22,20 +22,9 @@ def planned_jobs(workdir, configfile) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M)}
 
 
-@pytest.fixture(scope="module")
-def study_run(tmp_path_factory, mnist_raw):
-    """One real run of the tiny study, shared by the tests below (they only read it)."""
-    import shutil
-
-    from conftest import REPO, WORKFLOW_FILES
-
-    workdir = tmp_path_factory.mktemp("study")
-    for name in WORKFLOW_FILES:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
-    configfile = write_config(workdir)
-    snakemake(workdir, "--configfile", str(configfile))
-    return workdir, configfile
+@pytest.fixture
+def study_run(tiny_study):
+    return tiny_study, tiny_study / "config" / "study.yaml"
 
 
 def test_outputs_hold_every_run(study_run):

@@ -12,14 +12,15 @@ rule train_model:
     conda:
         CONDA_ENV
     threads: 1
+    # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at a
+    # time uses it). Measured: peak RSS ~1.0 GB, 100 epochs ~1-2 minutes (README, "Speed").
     resources:
         gpu=uses_gpu(),
         mem_mb=1500,
-        runtime=180,
+        runtime=30,
     params:
         config=train_config,
         # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
         state=lambda wc: f"results/.resume/{study.run_path(wc)}/state.pt",
-        device=DEVICE,
     script:
         "../scripts/train_model.py"

@@ -34,7 +34,9 @@ try:
         confusion=snakemake.output.confusion,
         state=snakemake.params.state,
         threads=snakemake.threads,
-        device=snakemake.params.device,
+        # A runtime knob, read here rather than passed as a param: changing it must not
+        # make Snakemake retrain finished runs.
+        device=os.environ.get("ABLATION_DEVICE", "auto"),
     )
 except (DataError, WriteError, CheckpointError) as err:
     log.error("%s", err)  # the cause and its fix; a traceback would only bury it
