@@ -47,16 +47,29 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
     summary["final_epoch"] = summary["final_epoch"].fillna(0).astype("int64")  # 0: initial weights
     return summary.rename_axis("run_id").reset_index()[
         [
-            *RUN_KEYS, "status", "diverged_epoch", "final_epoch", "final_test_accuracy",
-            "final_test_loss", "best_test_accuracy", "best_val_epoch", "test_accuracy_at_best_val",
-            "final_gap", "train_seconds",
+            *RUN_KEYS,
+            "status",
+            "diverged_epoch",
+            "final_epoch",
+            "final_test_accuracy",
+            "final_test_loss",
+            "best_test_accuracy",
+            "best_val_epoch",
+            "test_accuracy_at_best_val",
+            "final_gap",
+            "train_seconds",
         ]
     ]
 
 
 _SCORES = (
-    "final_epoch", "final_test_accuracy", "final_test_loss", "best_test_accuracy",
-    "final_gap", "best_val_epoch", "test_accuracy_at_best_val",
+    "final_epoch",
+    "final_test_accuracy",
+    "final_test_loss",
+    "best_test_accuracy",
+    "final_gap",
+    "best_val_epoch",
+    "test_accuracy_at_best_val",
 )
 
 
@@ -72,7 +85,9 @@ def _summarize_run(run: pd.DataFrame) -> dict:
     )
     if "validation_loss" in run and run["validation_loss"].notna().any():
         best = run.loc[run["validation_loss"].idxmin()]
-        row.update(best_val_epoch=int(best["epoch"]), test_accuracy_at_best_val=best["test_accuracy"])
+        row.update(
+            best_val_epoch=int(best["epoch"]), test_accuracy_at_best_val=best["test_accuracy"]
+        )
     else:
         row.update(best_val_epoch=np.nan, test_accuracy_at_best_val=np.nan)
     return row
@@ -81,12 +96,18 @@ def _summarize_run(run: pd.DataFrame) -> dict:
 def config_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per configuration: mean and standard deviation over seeds, and counts."""
     values = [
-        "final_test_accuracy", "best_test_accuracy", "best_val_epoch",
-        "test_accuracy_at_best_val", "final_gap", "train_seconds",
+        "final_test_accuracy",
+        "best_test_accuracy",
+        "best_val_epoch",
+        "test_accuracy_at_best_val",
+        "final_gap",
+        "train_seconds",
     ]
     grouped = runs.groupby(CONFIG_KEYS, sort=True)
     summary = grouped[values].agg(["mean", "std"])
     summary.columns = [f"{v}_{stat}" for v, stat in summary.columns]
     summary.insert(0, "n_seeds", grouped.size())
     summary.insert(1, "n_diverged", grouped["status"].apply(lambda s: int((s == "diverged").sum())))
-    return summary.reset_index().sort_values("final_test_accuracy_mean", ascending=False, ignore_index=True)
+    return summary.reset_index().sort_values(
+        "final_test_accuracy_mean", ascending=False, ignore_index=True
+    )

@@ -100,9 +100,13 @@ def load_config(path: str | Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
-        raise ConfigError(str(path), "-", "file not found", "pass an existing config file") from None
+        raise ConfigError(
+            str(path), "-", "file not found", "pass an existing config file"
+        ) from None
     except yaml.YAMLError as err:
-        raise ConfigError(str(path), "-", f"not valid YAML ({err})", "fix the YAML syntax") from None
+        raise ConfigError(
+            str(path), "-", f"not valid YAML ({err})", "fix the YAML syntax"
+        ) from None
     return validate_config(raw or {}, source=str(path))
 
 
@@ -204,7 +208,9 @@ def _coerce_numbers(node: Any, path: tuple[str, ...] = ()) -> Any:
 
 def _check_schema(config: dict, schema: dict, source: str) -> None:
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
+    errors = sorted(
+        validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path)))
+    )
     if errors:
         raise _friendly(errors[0], source)
 
@@ -227,7 +233,9 @@ def _friendly(error: jsonschema.ValidationError, source: str) -> ConfigError:
     if error.validator == "minItems":
         return ConfigError(source, key, "the list is empty", f"give at least one value. {hint}")
     if error.validator == "uniqueItems":
-        return ConfigError(source, key, f"repeats a value: {error.instance}", "list each value once")
+        return ConfigError(
+            source, key, f"repeats a value: {error.instance}", "list each value once"
+        )
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
         given = [str(k) for k in error.instance]
@@ -236,7 +244,9 @@ def _friendly(error: jsonschema.ValidationError, source: str) -> ConfigError:
         return ConfigError(source, key, error.message, f"add it{typo}. {hint}".strip())
     if error.validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
-        return ConfigError(source, key, f"{error.instance!r} is not allowed", f"use one of: {allowed}")
+        return ConfigError(
+            source, key, f"{error.instance!r} is not allowed", f"use one of: {allowed}"
+        )
     if error.validator in _BOUNDS:
         bound = f"{_BOUNDS[error.validator]} {error.validator_value}"
         fix = f"use a value {bound}. {hint}".strip()
@@ -301,13 +311,17 @@ def _check_semantics(config: dict, source: str) -> None:
     for name in grid["activation"]:
         if name not in ACTIVATION_NAMES:
             raise ConfigError(
-                source, "grid.activation", f"unknown activation {name!r}",
+                source,
+                "grid.activation",
+                f"unknown activation {name!r}",
                 f"use one of: {', '.join(ACTIVATION_NAMES)}",
             )
     for name in grid["optimizer"]:
         if name not in presets:
             raise ConfigError(
-                source, "grid.optimizer", f"no optimizer preset named {name!r}",
+                source,
+                "grid.optimizer",
+                f"no optimizer preset named {name!r}",
                 f"use one of: {', '.join(sorted(presets))}, or add a preset under `optimizers:`",
             )
     for name in grid["optimizer"]:
@@ -316,12 +330,16 @@ def _check_semantics(config: dict, source: str) -> None:
     late = [m for m in training["milestones"] if m > epochs]
     if late:
         raise ConfigError(
-            source, "training.milestones", f"{late} lie beyond training.epochs = {epochs}",
+            source,
+            "training.milestones",
+            f"{late} lie beyond training.epochs = {epochs}",
             "drop them or raise training.epochs",
         )
     if training["validation_size"] >= TRAIN_IMAGES:
         raise ConfigError(
-            source, "training.validation_size", f"{training['validation_size']} leaves no training images",
+            source,
+            "training.validation_size",
+            f"{training['validation_size']} leaves no training images",
             f"use a value below {TRAIN_IMAGES} (default 10000; 0 = no validation set)",
         )
 
@@ -333,23 +351,30 @@ def _check_preset(name: str, preset: dict, source: str) -> None:
     cls = getattr(torch.optim, preset["class"], None)
     if not (inspect.isclass(cls) and issubclass(cls, torch.optim.Optimizer)):
         known = sorted(
-            n for n, c in vars(torch.optim).items()
+            n
+            for n, c in vars(torch.optim).items()
             if inspect.isclass(c) and issubclass(c, torch.optim.Optimizer) and n != "Optimizer"
         )
         raise ConfigError(
-            source, f"{key}.class", f"torch.optim has no optimizer {preset['class']!r}",
+            source,
+            f"{key}.class",
+            f"torch.optim has no optimizer {preset['class']!r}",
             f"use one of: {', '.join(known)}",
         )
     accepted = set(inspect.signature(cls).parameters) - {"params", "self"}
     for arg in preset:
         if arg == "weight_decay":
             raise ConfigError(
-                source, f"{key}.weight_decay", "weight decay is a grid axis, not a preset argument",
+                source,
+                f"{key}.weight_decay",
+                "weight decay is a grid axis, not a preset argument",
                 "remove it here and list values under grid.weight_decay",
             )
         if arg != "class" and arg not in accepted:
             raise ConfigError(
-                source, f"{key}.{arg}", f"{preset['class']} takes no argument {arg!r}",
+                source,
+                f"{key}.{arg}",
+                f"{preset['class']} takes no argument {arg!r}",
                 f"its arguments are: {', '.join(sorted(accepted))}",
             )
 
@@ -368,7 +393,10 @@ def format_value(value: Any) -> str:
 def grid_cells(config: dict) -> list[dict[str, Any]]:
     """Every combination of the grid axes, in a stable order."""
     grid = config["grid"]
-    values = [[float(v) if axis in ("weight_decay", "dropout") else v for v in grid[axis]] for axis in AXES]
+    values = [
+        [float(v) if axis in ("weight_decay", "dropout") else v for v in grid[axis]]
+        for axis in AXES
+    ]
     return [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*values)]
 
 

@@ -71,7 +71,9 @@ def to_table(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     for i, row in enumerate(rows):
         missing, extra = set(COLUMNS) - set(row), set(row) - set(COLUMNS)
         if missing or extra:
-            raise SchemaError(f"row {i}: missing columns {sorted(missing)}, unknown {sorted(extra)}")
+            raise SchemaError(
+                f"row {i}: missing columns {sorted(missing)}, unknown {sorted(extra)}"
+            )
     columns = {name: [row[name] for row in rows] for name in COLUMNS}
     table = pa.table(columns, schema=METRICS_SCHEMA)
     _check_values(table.to_pandas())

@@ -118,7 +118,11 @@ def _log_epoch(cfg: TrainConfig):
         eta = f", about {format_duration(left)} left" if epoch < cfg.epochs else ""
         log.info(
             "epoch %d/%d  train loss %.4f  trained %s%s",
-            epoch, cfg.epochs, summary["loss"], format_duration(seconds), eta,
+            epoch,
+            cfg.epochs,
+            summary["loss"],
+            format_duration(seconds),
+            eta,
         )
 
     return log_epoch
