@@ -10,7 +10,9 @@ classic network is trained three ways, side by side and repeated:
 
 and compared with the floor: the epoch's matrix-multiply FLOPs (forward and
 backward of both layers) at the throughput this machine measures for the very
-same shapes and thread count. Figures are best-of-repeats (noise only adds time).
+same shapes and thread count; also with the floor plus the optimizer's update
+timed alone. Figures are best-of-repeats (noise only adds time): on the CPU
+process CPU time (wall time on an idle machine), on a GPU wall time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_datas
 from ablation.io import write_text_atomic
 from ablation.model import CLASSES, IMAGE_PIXELS, SimpleNet
 from ablation.train import (
+    fast_step,
     make_optimizer,
     make_splits,
     select_device,
@@ -50,6 +53,7 @@ LABELS = {
     "autograd": "in-memory tensors + autograd",
     "pipeline": "pipeline (ablation.train.train_epoch)",
     "floor": "floor (matmul FLOPs / measured mm speed)",
+    "floor+update": "floor + optimizer update (its kernel alone)",
 }
 
 
@@ -161,6 +165,18 @@ def matmul_floor(
             "products": rows}  # fmt: skip
 
 
+def update_seconds(cfg: TrainConfig, images: int, device: torch.device) -> float:
+    """Seconds one epoch's optimizer updates take alone: the step the pipeline calls
+    (`fast_step`, else `optimizer.step()`), timed in a tight loop, times the steps."""
+    model = SimpleNet(cfg.activation, cfg.hidden_size, cfg.dropout).to(device)
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)
+    optimizer = make_optimizer(cfg, model)
+    optimizer.step()  # creates the state
+    step = fast_step(optimizer) or optimizer.step
+    return time_call(step, device) * -(-images // cfg.batch_size)
+
+
 # ---------------------------------------------------------------------------- the tutorial
 
 
@@ -259,7 +275,9 @@ def run_bench(
                 wall[way].append((time.perf_counter() - started_wall) / epochs)
                 weights[way].append([t.detach().cpu().clone() for t in model.state_dict().values()])
             floors.append(matmul_floor(images, cfg.batch_size, cfg.hidden_size, device))
+            floors[-1]["update_seconds"] = update_seconds(cfg, images, device)
     floor = min(floors, key=lambda f: f["seconds"])
+    floor["update_seconds"] = min(f["update_seconds"] for f in floors)
     result = _summary(seconds, weights, floor, cfg, device, threads, images, repeats, epochs)
     result["wall_seconds_per_epoch"] = {
         "best": {way: min(v) for way, v in wall.items()},
@@ -300,6 +318,9 @@ def _summary(seconds, weights, floor, cfg, device, threads, images, repeats, epo
         ratios["autograd/pipeline"] = best["autograd"] / best["pipeline"]
     if "pipeline" in best:
         ratios["pipeline/floor"] = best["pipeline"] / floor["seconds"]
+        ratios["pipeline/(floor+update)"] = best["pipeline"] / (
+            floor["seconds"] + floor["update_seconds"]
+        )
     checks = {}
     if "pipeline" in weights:
         runs = weights["pipeline"]
@@ -359,9 +380,12 @@ def format_report(result: dict[str, Any]) -> str:
         f"seconds per epoch, {result['clock']}; best and median of the rounds, best wall time",
         f"{'':46s} {'best':>8s} {'median':>8s} {'wall':>8s}",
     ]
-    for way in (*WAYS, "floor"):
+    for way in (*WAYS, "floor", "floor+update"):
         if way == "floor":
             lines.append(f"{LABELS[way]:46s} {floor['seconds']:8.3f}")
+        elif way == "floor+update":
+            both = floor["seconds"] + floor["update_seconds"]
+            lines.append(f"{LABELS[way]:46s} {both:8.3f}")
         elif way in best:
             lines.append(
                 f"{LABELS[way]:46s} {best[way]:8.3f} {median[way]:8.3f} {wall.get(way, 0):8.3f}"
