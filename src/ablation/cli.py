@@ -217,7 +217,7 @@ def _add_status(commands) -> None:
 
 
 def _add_bench(commands, load: bool) -> None:
-    summary = "measure training speed on this machine (threads, batch sizes, devices)"
+    summary = "measure training speed on this machine: tutorial loop, pipeline and floor"
     if not load:  # listed in the help; the module is imported only to run it
         commands.add_parser("bench", help=summary, add_help=False)
         return

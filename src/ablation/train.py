@@ -53,13 +53,17 @@ def set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
+class DeviceError(RuntimeError):
+    """The requested device does not exist here; the message says what to set instead."""
+
+
 def select_device(spec: str = "auto") -> torch.device:
     """`auto` picks CUDA when present, else the CPU; anything else is passed to torch."""
     if spec == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(spec)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
+        raise DeviceError(
             f"device {spec!r} requested (ABLATION_DEVICE or --device) but torch sees no CUDA "
             "GPU here; set it to auto (CUDA where present) or cpu"
         )

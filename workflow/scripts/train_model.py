@@ -14,6 +14,7 @@ from ablation.config import TrainConfig  # noqa: E402
 from ablation.data import DataError  # noqa: E402
 from ablation.io import WriteError  # noqa: E402
 from ablation.runs import run_job  # noqa: E402
+from ablation.train import DeviceError  # noqa: E402
 
 log = logs.setup(snakemake.log[0])
 
@@ -38,6 +39,6 @@ try:
         # make Snakemake retrain finished runs.
         device=os.environ.get("ABLATION_DEVICE", "auto"),
     )
-except (DataError, WriteError, CheckpointError) as err:
+except (DataError, WriteError, CheckpointError, DeviceError) as err:
     log.error("%s", err)  # the cause and its fix; a traceback would only bury it
     sys.exit(1)
