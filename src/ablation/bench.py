@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from ablation import provenance
+from ablation.cli import positive_int
 from ablation.config import TrainConfig
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
 from ablation.io import write_text_atomic
@@ -421,14 +422,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--local-dir", type=Path, metavar="DIR",
         help="a folder with the four original MNIST files (.gz or extracted), instead of --data",
     )  # fmt: skip
-    parser.add_argument("--threads", type=_positive, default=1, help="intra-op CPU threads")
-    parser.add_argument("--repeats", type=_positive, default=3, help="timed rounds of each way")
-    parser.add_argument("--epochs", type=_positive, default=1, help="epochs per timed round")
+    parser.add_argument("--threads", type=positive_int, default=1, help="intra-op CPU threads")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed rounds of each way")
+    parser.add_argument("--epochs", type=positive_int, default=1, help="epochs per timed round")
     parser.add_argument(
         "--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1, ..."
     )
     parser.add_argument(
-        "--train-size", type=_positive, metavar="N",
+        "--train-size", type=positive_int, metavar="N",
         help="train on the first N of the 50,000 training images (quick checks)",
     )  # fmt: skip
     parser.add_argument("--activation", default="relu", help="hidden-layer activation")
@@ -481,16 +482,6 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as err:
         print(f"ablation bench: failed: {err}", file=sys.stderr)
         return 1
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is below 1")
-    return value
 
 
 if __name__ == "__main__":

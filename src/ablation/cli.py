@@ -200,7 +200,7 @@ def _add_status(commands) -> None:
     )
     p.add_argument(
         "--cores",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="jobs Snakemake runs at once (`snakemake --cores N`), for the time estimate",
@@ -253,7 +253,8 @@ def _bench_unavailable(err: Exception) -> Callable[[argparse.Namespace], int]:
     return fail
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
