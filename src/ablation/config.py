@@ -375,7 +375,7 @@ def _check_preset(name: str, preset: dict, source: str) -> None:
                 source,
                 f"{key}.{arg}",
                 f"{preset['class']} takes no argument {arg!r}",
-                f"its arguments are: {', '.join(sorted(accepted))}",
+                f"its arguments are: {', '.join(sorted(accepted - {'weight_decay'}))}",
             )
 
 
