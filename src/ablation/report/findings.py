@@ -156,7 +156,7 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
         if not is_missing(acc["ci_low"]):
             sentence += (
                 f" ({level} interval {points(acc['ci_low'])} to {points(acc['ci_high'])}, "
-                f"p = {p_value(acc['p_value'])})"
+                f"p {_p_clause(acc['p_value'])})"
             )
         if "final_gap_accuracy" in by_metric.index:
             gap = by_metric.loc["final_gap_accuracy"]
@@ -217,6 +217,12 @@ KIND_NAMES = {
 def _range(low: Any, high: Any) -> str:
     """An interval of fractions in words: `97.80–98.10%`."""
     return f"{float(low) * 100:.2f}{DASH}{float(high) * 100:.2f}%"
+
+
+def _p_clause(value: float) -> str:
+    """`= 0.211` or `< 0.001`, for reading inside a sentence."""
+    text = p_value(value)
+    return text if text.startswith("<") else f"= {text}"
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
