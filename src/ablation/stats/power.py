@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -130,3 +131,90 @@ def probability_of_improvement(
     missing = ~(n > 0)
     low[missing] = high[missing] = np.nan
     return estimate, low, high
+
+
+MAX_OVERLAY_SEEDS = 30  # a study plan beyond this many seeds is not a plan
+MIN_SEEDS = 3  # fewer give no useful spread to plan with
+
+
+def seeds_to_separate(board: pd.DataFrame, max_seeds: int = MAX_OVERLAY_SEEDS) -> dict:
+    """How many seeds in total would separate the best from the configurations tied with it.
+
+    Parameters
+    ----------
+    board : a leaderboard (`ablation.stats.compare.leaderboard`), one or several datasets.
+    max_seeds : differences that need more seeds than this are left unresolved.
+
+    Returns
+    -------
+    dict with ``seeds_run`` (seeds of the best configuration), ``seeds_total`` (what
+    the study would need, at least ``seeds_run``), ``leading`` (the leaderboard rows
+    not yet told apart from the best, tested or not), ``resolved`` (of those, the rows
+    ``seeds_total`` resolves), ``beyond`` (rows needing more than `max_seeds`),
+    ``tested`` (whether any comparison had a spread to plan with), ``max_seeds``.
+    """
+    others = board[~board["is_best"].astype(bool) & board["n"].gt(0)]
+    leading = others[others["indistinguishable_from_best"].astype(bool)]
+    seeds_run = int(board.loc[board["is_best"].astype(bool), "n"].min()) if len(board) else 0
+    needed = leading["seeds_needed"].where(leading["tested"].astype(bool))
+    resolved = needed[needed <= max_seeds]
+    tested = bool(leading["tested"].any()) if len(leading) else True
+    total = int(resolved.max()) if len(resolved) else seeds_run
+    if not tested:  # one seed: no spread to plan with; first get enough to estimate one
+        total = MIN_SEEDS
+    return {
+        "seeds_run": seeds_run,
+        "seeds_total": max(total, seeds_run),
+        "leading": leading,
+        "resolved": leading.loc[resolved.index],
+        "beyond": leading[needed > max_seeds],
+        "tested": tested,
+        "max_seeds": max_seeds,
+    }
+
+
+def seeds_overlay(seeds: list[int], plan: dict, source: str = "the leaderboard") -> str:
+    """A config overlay (YAML text) that extends the grid's seeds to ``plan['seeds_total']``.
+
+    The grid's seeds apply to every configuration, so the new seeds go to all of
+    them; the runs of the existing seeds are reused, not retrained.
+    """
+    seeds = sorted(int(s) for s in seeds)
+    start = max(seeds, default=-1) + 1
+    new = list(range(start, start + max(plan["seeds_total"] - len(seeds), 0)))
+    lines = [
+        f"# Seeds overlay written by `ablation seeds-overlay` from {source}.",
+        *(f"# {line}" for text in plan_sentences(plan) for line in textwrap.wrap(text, 86)),
+        "# Seeds are a grid axis, so the new seeds go to every configuration; the runs",
+        "# of the existing seeds are reused, not retrained.",
+        "# Use: snakemake --configfile <this file>   (laid over config/config.yaml)",
+        "grid:",
+        "  seed: [" + ", ".join(str(s) for s in seeds + new) + "]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plan_sentences(plan: dict) -> list[str]:
+    """The plan in words (the report and the overlay's header say the same)."""
+    run, total, leading = plan["seeds_run"], plan["seeds_total"], plan["leading"]
+    if leading.empty:
+        return [f"With {run} seeds every other configuration is already told apart from the best."]
+    if not plan["tested"]:
+        return [
+            f"With {run} seed{'' if run == 1 else 's'} nothing was tested, so the seeds needed "
+            "cannot be estimated; "
+            f"{total} seeds give a first estimate of the spread between seeds."
+        ]
+    text = [f"With {run} seeds, {len(leading)} configurations are not told apart from the best."]
+    if not plan["resolved"].empty:
+        text.append(
+            f"{total} seeds in total would resolve the observed differences of "
+            f"{len(plan['resolved'])} of them at 80% power (paired t-test at the strictest "
+            "level of Holm's correction)."
+        )
+    if not plan["beyond"].empty:
+        text.append(
+            f"{len(plan['beyond'])} would need more than {plan['max_seeds']} seeds: "
+            "their observed differences are too small to resolve at a sensible cost."
+        )
+    return text
