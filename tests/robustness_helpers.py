@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from ablation.config import run_path, validate_config
-from conftest import MNIST_RAW
 
 ONE_CELL = {
     "activation": "relu",
@@ -35,7 +34,6 @@ def study(cell: dict | None = None, **training) -> dict:
             "validation_size": 1000,
             **training,
         },
-        "data": {"local_dir": str(MNIST_RAW)},
     }
 
 

@@ -19,7 +19,7 @@ from ablation.data import load_dataset
 from ablation.status import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
-from conftest import MNIST_RAW, snakemake, write_config
+from conftest import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -34,7 +34,6 @@ STUDY = {
     },
     "optimizers": {"sgd": {"class": "SGD", "lr": 1.0e6}},
     "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
-    "data": {"local_dir": str(MNIST_RAW)},
 }
 CONFIG = "config/study.yaml"
 

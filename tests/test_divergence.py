@@ -17,7 +17,7 @@ from ablation.metrics import read_metrics
 from ablation.model import SimpleNet
 from ablation.runs import run_job
 from ablation.train import train
-from conftest import MNIST_RAW, snakemake, write_config
+from conftest import snakemake, write_config
 from robustness_helpers import one_thread  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -86,7 +86,6 @@ def test_pipeline_carries_on_and_reports_diverged_runs(workdir, mnist_file):
                        "boom": {"class": "SGD", "lr": 1e4}},
         "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 2000,
                      "validation_size": 1000},
-        "data": {"local_dir": str(MNIST_RAW)},
     }  # fmt: skip
     configfile = str(write_config(workdir, study))
     (workdir / "results" / "data").mkdir(parents=True)
