@@ -31,7 +31,7 @@ TINY_STUDY = {
         "dropout": [0.0],
         "seed": [0, 1],
     },
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 
 

@@ -33,14 +33,14 @@ STUDY = {
         "seed": [0],
     },
     "optimizers": {"sgd": {"class": "SGD", "lr": 1.0e6}},
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 CONFIG = "config/study.yaml"
 
 
 def run_of(optimizer: str, seed: int) -> str:
     cell = {"activation": "identity", "optimizer": optimizer, "weight_decay": 0.0, "dropout": 0.0}
-    return run_path({**cell, "seed": seed})
+    return run_path({**cell, "seed": seed, "train_size": 1000, "validation_size": 1000})
 
 
 def status(workdir: Path, *args: str) -> dict:
@@ -219,7 +219,7 @@ def test_merge_follows_snakemake_configfile():
     from ablation.status import merge_config
 
     base = {"grid": {"seed": [0, 1], "dropout": [0.0]}, "training": {"epochs": 100}}
-    overlay = {"grid": {"seed": [5]}, "training": {"epochs": 2, "train_limit": 10}, "x": 1}
+    overlay = {"grid": {"seed": [5]}, "training": {"epochs": 2, "train_size": 10}, "x": 1}
     expected = copy.deepcopy(base)
     update_config(expected, overlay)
     assert merge_config(base, overlay) == expected

@@ -135,3 +135,25 @@ def test_kmnist_download_with_a_wrong_checksum_is_refused(kmnist_mirror, tmp_pat
     assert message.startswith(f"could not download kmnist into {tmp_path / 'root'}")
     assert "$ABLATION_DATA_DIR/KMNIST/raw" in message
     assert not (tmp_path / "root" / "kmnist.pt").exists()
+
+
+def test_training_subsets_are_nested_seeded_and_leave_validation_alone():
+    from ablation.data import split_indices
+
+    full, validation = split_indices(60_000, 10_000, None, seed=0)
+    assert len(full) == 50_000 and len(validation) == 10_000
+    assert not set(full.tolist()) & set(validation.tolist())
+    for seed in (0, 1):
+        larger = set(full.tolist())
+        for size in (20_000, 5_000, 600):
+            train, val = split_indices(60_000, 10_000, size, seed)
+            assert torch.equal(val, validation)
+            assert len(train) == size and set(train.tolist()) <= larger
+            larger = set(train.tolist())
+    a, _ = split_indices(60_000, 10_000, 600, seed=0)
+    b, _ = split_indices(60_000, 10_000, 600, seed=1)
+    again, _ = split_indices(60_000, 10_000, 600, seed=0)
+    assert torch.equal(a, again) and not torch.equal(a, b)
+    # A larger validation set contains the smaller one: the split is one fixed permutation.
+    _, more = split_indices(60_000, 12_000, None, seed=0)
+    assert set(validation.tolist()) <= set(more.tolist())

@@ -24,7 +24,7 @@ ONE_RUN = {
         "dropout": [0.0],
         "seed": [0],
     },
-    "training": {"epochs": 1, "milestones": [1], "train_limit": 500, "validation_size": 500},
+    "training": {"epochs": 1, "milestones": [1], "train_size": 500, "validation_size": 500},
 }
 
 

@@ -48,7 +48,7 @@ STUDY = {
         "dropout": [0.2],
         "seed": [0],
     },
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ablation.axes import AXES, config_keys
+
 CONFIG_KEYS = ["activation", "optimizer", "weight_decay", "dropout"]
 RUN_KEYS = ["run_id", *CONFIG_KEYS, "seed"]
 
@@ -29,14 +31,15 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with the run keys and `status`, `diverged_epoch`, `final_epoch`,
-    `final_test_accuracy`, `final_test_loss`, `best_test_accuracy`, `best_val_epoch`,
+    DataFrame with the run keys, every other axis of `AXES`, and `status`, `diverged_epoch`,
+    `final_epoch`, `final_test_accuracy`, `final_test_loss`, `best_test_accuracy`, `best_val_epoch`,
     `test_accuracy_at_best_val`, `final_gap` (train minus test accuracy), `train_seconds`.
     """
     wide = milestone_wide(metrics)
+    axes = [a for a in AXES if a not in RUN_KEYS and a in metrics]
     # Every run has a row, also one that diverged before its first milestone (no scores).
     outcome = metrics.groupby("run_id", sort=True).agg(
-        **{key: (key, "first") for key in RUN_KEYS[1:]},
+        **{key: (key, "first") for key in [*RUN_KEYS[1:], *axes]},
         status=("status", "first"),
         diverged_epoch=("diverged_epoch", "first"),
         train_seconds=("train_seconds", "max"),
@@ -48,6 +51,7 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
     return summary.rename_axis("run_id").reset_index()[
         [
             *RUN_KEYS,
+            *axes,
             "status",
             "diverged_epoch",
             "final_epoch",
@@ -103,7 +107,7 @@ def config_summary(runs: pd.DataFrame) -> pd.DataFrame:
         "final_gap",
         "train_seconds",
     ]
-    grouped = runs.groupby(CONFIG_KEYS, sort=True)
+    grouped = runs.groupby(config_keys(runs, CONFIG_KEYS), sort=True)
     summary = grouped[values].agg(["mean", "std"])
     summary.columns = [f"{v}_{stat}" for v, stat in summary.columns]
     summary.insert(0, "n_seeds", grouped.size())

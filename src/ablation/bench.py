@@ -235,7 +235,7 @@ def run_bench(
 ) -> dict[str, Any]:
     """Time `ways` side by side (interleaved, `repeats` times) and the floor; returns figures."""
     set_threads(threads)
-    cfg = TrainConfig(activation=activation, train_limit=train_size, seed=seed)
+    cfg = TrainConfig(activation=activation, train_size=train_size, seed=seed)
 
     x, y = make_splits(cfg, data, device)["train"]
     images = len(x)

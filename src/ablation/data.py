@@ -49,6 +49,7 @@ FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 COUNTS = {"train": 60_000, "test": 10_000}
+SPLIT_SEED = 20_240_101  # the validation split is the same for every run and seed
 # SHA-256 of the decompressed files as published; KMNIST is checked by structure (and, when
 # downloaded, by torchvision's gz MD5s).
 KNOWN_SHA256 = {
@@ -224,6 +225,29 @@ def parse_blobs(
     for key in ("train_labels", "test_labels"):
         tensors[key] = tensors[key].long()
     return Dataset(**tensors, name=name, sha256=sha, classes=class_names(name))
+
+
+def split_indices(
+    n_train_images: int, validation_size: int, train_size: int | None, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training and validation images of one run, as sorted indices.
+
+    The validation set is fixed (the first `validation_size` images of one permutation
+    by `SPLIT_SEED`), whatever the run. The training set is the rest, or, with
+    `train_size`, the first `train_size` of a permutation of the rest drawn by `seed`:
+    for one seed, every smaller training set is contained in every larger one.
+
+    Returns
+    -------
+    (train indices, validation indices) into the training images.
+    """
+    perm = torch.randperm(n_train_images, generator=torch.Generator().manual_seed(SPLIT_SEED))
+    val_idx, pool = perm[:validation_size], perm[validation_size:]
+    if train_size is not None and train_size < len(pool):
+        subset = torch.Generator().manual_seed(SPLIT_SEED + 1 + seed)  # apart from init streams
+        order = torch.randperm(len(pool), generator=subset)
+        pool = pool[order[:train_size]]
+    return pool.sort().values, val_idx.sort().values
 
 
 def _parse_idx(filename: str, blob: bytes) -> np.ndarray:

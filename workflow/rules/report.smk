@@ -3,7 +3,7 @@
 
 from ablation.report.inputs import finished_digest
 
-EXPECTED_RUNS = [study.run_path(cell) for cell in CELLS]
+EXPECTED_RUNS = list(CELL_OF_RUN)
 # Wall time of each training job, where Snakemake recorded one (read if present).
 BENCHMARKS = [f"benchmarks/train_model/{run}.tsv" for run in EXPECTED_RUNS]
 
@@ -22,7 +22,7 @@ rule render_report:
         regularization_effects=rules.analyze_regularization.output.effects,
         anomalies=rules.analyze_anomalies.output.anomalies,
         confused_pairs=rules.analyze_confusion.output.pairs,
-        data=rules.prepare_data.output.data,
+        data=DATA_FILES,
         # figures, by their name in ablation.report.figures.FIGURES
         learning_curves_loss=rules.plot_learning_curves.output.loss,
         learning_curves_accuracy=rules.plot_learning_curves.output.accuracy,
@@ -66,6 +66,6 @@ rule render_partial_report:
         study=STUDY,
         expected_runs=EXPECTED_RUNS,
         benchmarks=BENCHMARKS,
-        data=DATA_FILE,
+        data=DATA_FILES,
     script:
         "../scripts/render_partial_report.py"
