@@ -15,7 +15,8 @@ import yaml
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
-MNIST_RAW = REPO.parent / "shared" / "data" / "MNIST" / "raw"
+DATA_DIR = Path(os.environ.get("ABLATION_DATA_DIR", REPO.parent / "shared" / "data"))
+MNIST_RAW = DATA_DIR / "MNIST" / "raw"
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles", "envs")
 
 TINY_STUDY = {

@@ -18,10 +18,9 @@ from torch import nn
 from ablation import bench
 from ablation.config import TrainConfig
 from ablation.data import load_dataset, prepare_dataset
+from ablation.fastpath import FastMLP, fast_step
 from ablation.model import ACTIVATIONS, SimpleNet
 from ablation.train import (
-    FastMLP,
-    fast_step,
     make_optimizer,
     make_splits,
     train_epoch,
