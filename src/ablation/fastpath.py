@@ -47,7 +47,8 @@ ATEN_KERNELS = (
 )  # fmt: skip
 TORCH_KERNELS = (
     "_log_softmax", "_log_softmax_backward_data", "_fused_adam_", "_fused_adamw_",
-    "_fused_sgd_", "_foreach_add_",
+    "_fused_sgd_", "_foreach_add_", "_foreach_mul_", "_foreach_addcmul_", "_foreach_sqrt",
+    "_foreach_addcdiv_",
 )  # fmt: skip
 _warned: set[str] = set()
 
@@ -170,10 +171,14 @@ class FastMLP:
         optimizer: torch.optim.Optimizer,
         x: torch.Tensor,
         y: torch.Tensor,
-        order: torch.Tensor,
+        order: torch.Tensor | None,
         batch_size: int,
     ) -> float:
-        """One pass over (x, y) in `order`; returns the mean minibatch loss."""
+        """One pass over (x, y) in `order`; returns the mean minibatch loss.
+
+        With `order` None, x holds the network inputs already in the epoch's order
+        (a pack's shared batches): each batch is a view of it, not a copy.
+        """
         m = self.model
         w1, b1, w2, b2 = m.fc1.weight, m.fc1.bias, m.fc2.weight, m.fc2.bias
         gw1, gb1, gw2, gb2 = (_grad_buffer(p) for p in (w1, b1, w2, b2))
@@ -184,8 +189,9 @@ class FastMLP:
         nll, nll_backward = _aten.nll_loss_forward.default, _aten.nll_loss_backward.default
         one = torch.ones((), device=x.device)
         full = _batch_buffers(x, batch_size, len(w1), len(w2))
-        batches = order.split(batch_size)
-        labels = y.index_select(0, order).split(batch_size)  # one gather an epoch
+        in_order = order is None
+        batches = x.split(batch_size) if in_order else order.split(batch_size)
+        labels = (y if in_order else y.index_select(0, order)).split(batch_size)  # one gather
         losses = []
         for idx, yb in zip(batches, labels, strict=True):
             if len(idx) == batch_size:
@@ -194,7 +200,9 @@ class FastMLP:
                 images, xb, h, a, noise, d, logits, logp, g_logits, g_d, g_a, g_h = (
                     None if t is None else t[: len(idx)] for t in full
                 )
-            if images is None:
+            if in_order:
+                xb = idx
+            elif images is None:
                 torch.index_select(x, 0, idx, out=xb)
             else:
                 to_inputs(torch.index_select(x, 0, idx, out=images), out=xb)
@@ -256,8 +264,8 @@ def _grad_buffer(param: torch.Tensor) -> torch.Tensor:
 
 
 def fast_step(optimizer: torch.optim.Optimizer) -> Callable[[], object] | None:
-    """For fused Adam/AdamW and fused SGD without momentum, the very kernel calls
-    `optimizer.step()` makes, without the Python around them (at batch 64 that
+    """For fused Adam/AdamW, fused SGD without momentum and RMSprop, the very kernel
+    calls `optimizer.step()` makes, without the Python around them (at batch 64 that
     Python costs as much as the kernel); None for anything else.
 
     Taken only in the plain case: one parameter group, state already created
@@ -265,13 +273,18 @@ def fast_step(optimizer: torch.optim.Optimizer) -> Callable[[], object] | None:
     `step`. The optimizer keeps its state, so `state_dict()` and resuming are
     unchanged; hyperparameters are read now (call again after changing them).
     """
-    if type(optimizer) not in (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD):
+    kinds = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD, torch.optim.RMSprop)
+    if type(optimizer) not in kinds:
         return None
     if len(optimizer.param_groups) != 1 or not _plain_step(optimizer):
         return None
     group = optimizer.param_groups[0]
     params = list(group["params"])
-    if not group.get("fused") or any(p.grad is None for p in params):
+    if any(p.grad is None for p in params):
+        return None
+    if type(optimizer) is torch.optim.RMSprop:  # torch has no fused RMSprop: written out here
+        return _rmsprop_step(group, params, optimizer.state)
+    if not group.get("fused"):
         return None
     if type(optimizer) is torch.optim.SGD:
         return _sgd_step(group, params) if group["momentum"] == 0 else None
@@ -334,5 +347,39 @@ def _sgd_step(group: dict, params: list) -> Callable[[], None]:
 
     def step() -> None:
         torch._fused_sgd_(params, grads, [], **kwargs)
+
+    return step
+
+
+def _rmsprop_step(group: dict, params: list, state) -> Callable[[], None] | None:
+    """RMSprop.step(), plain or with momentum: the operations of torch's multi-tensor
+    RMSprop, which on the CPU run one tensor at a time like its single-tensor loop."""
+    if group["centered"] or group["maximize"] or group["capturable"]:
+        return None
+    if group["foreach"] is False and params[0].is_cuda:  # torch's single-tensor kernels
+        return None
+    if not all("square_avg" in state.get(p, {}) for p in params):
+        return None
+    grads = [p.grad for p in params]
+    square_avgs = [state[p]["square_avg"] for p in params]
+    steps = [state[p]["step"] for p in params]
+    ones = [torch.ones_like(s) for s in steps]
+    lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+    weight_decay, momentum = group["weight_decay"], group["momentum"]
+    buffers = [state[p]["momentum_buffer"] for p in params] if momentum > 0 else []
+
+    def step() -> None:
+        torch._foreach_add_(steps, ones)  # counted, unused by the update
+        g = torch._foreach_add(grads, params, alpha=weight_decay) if weight_decay else grads
+        torch._foreach_mul_(square_avgs, alpha)
+        torch._foreach_addcmul_(square_avgs, g, g, value=1 - alpha)
+        avg = torch._foreach_sqrt(square_avgs)
+        torch._foreach_add_(avg, eps)
+        if momentum > 0:
+            torch._foreach_mul_(buffers, momentum)
+            torch._foreach_addcdiv_(buffers, g, avg)
+            torch._foreach_add_(params, buffers, alpha=-lr)
+        else:
+            torch._foreach_addcdiv_(params, g, avg, value=-lr)
 
     return step
