@@ -9,12 +9,14 @@ through autograd.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from ablation.config import TrainConfig
 from ablation.data import Dataset
 from ablation.fastpath import FastMLP, to_inputs
 from ablation.model import CLASSES, SimpleNet
+from ablation.packs import pack_key
 from ablation.resume import restore, save_state
 
 log = logging.getLogger("ablation")
@@ -151,6 +154,23 @@ def train_epoch_reference(
     return _epoch_autograd(model, optimizer, x, y, order, batch_size)
 
 
+def train_epoch_in_order(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int,
+) -> float:
+    """`train_epoch` on network inputs already gathered in the epoch's order (a pack's
+    shared batches): the same steps on the same values, without a gather per batch."""
+    model.train()
+    net = FastMLP.of(model)
+    if net is None:
+        order = torch.arange(len(inputs), device=inputs.device)
+        return _epoch_autograd(model, optimizer, inputs, labels, order, batch_size)
+    return net.epoch(optimizer, inputs, labels, None, batch_size)
+
+
 def _epoch_autograd(model, optimizer, x, y, order, batch_size) -> float:
     total = torch.zeros((), dtype=torch.float64, device=x.device)
     for start in range(0, len(x), batch_size):
@@ -226,50 +246,172 @@ def train(
     device = torch.device(device)
     splits = make_splits(cfg, data, device)
     x_train, y_train = splits["train"]
-    model, optimizer, shuffle = _fresh_run(cfg, device)
-    state = _fresh_state(model)
-    if state_path is not None and Path(state_path).exists():
-        restored = restore(state_path, cfg, model, optimizer, shuffle, device)
-        if restored is None:  # unusable: start over from a clean slate
-            model, optimizer, shuffle = _fresh_run(cfg, device)
-        else:
-            state = restored
-    status, diverged_epoch = "completed", None
-    for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
+    run = Run.start(cfg, device, state_path)
+    while run.training:
         started = time.perf_counter()
-        loss = train_epoch(model, optimizer, x_train, y_train, cfg.batch_size, shuffle)
-        state["train_seconds"] += time.perf_counter() - started
+        loss = train_epoch(run.model, run.optimizer, x_train, y_train, cfg.batch_size, run.shuffle)
+        run.end_epoch(loss, time.perf_counter() - started, splits, on_epoch)
+    return run.result(splits)
+
+
+def train_pack(
+    cfgs: Sequence[TrainConfig],
+    data: Dataset,
+    device: torch.device | str = "cpu",
+    state_paths: Sequence[str | Path | None] | None = None,
+    on_epoch: Callable[[TrainConfig, dict[str, Any]], None] | None = None,
+) -> list[RunResult]:
+    """Train runs that see the same minibatches (`ablation.packs.pack_key`) in one process.
+
+    Each epoch, the shuffle is drawn and the batches gathered and scaled once; then
+    each member trains its epoch on them with its own optimizer, shuffle generator
+    and global random state (weight init, dropout masks), so that every member ends
+    bitwise equal to `train` of its config alone (on the CPU). Each keeps its own
+    resume state (`state_paths`), so members may resume from different epochs. A
+    diverged member stops; the others go on. `on_epoch` is called with the member's
+    config and its epoch summary. Returns the members' results in order.
+    """
+    if len({pack_key(cfg) for cfg in cfgs}) != 1:
+        raise ValueError("a pack holds runs of one data order (ablation.packs.pack_key)")
+    device = torch.device(device)
+    splits = make_splits(cfgs[0], data, device)
+    x, y = splits["train"]
+    members = []
+    for cfg, path in zip(cfgs, state_paths or [None] * len(cfgs), strict=True):
+        run = Run.start(cfg, device, path)
+        members.append((run, OwnRandomState.capture(device)))
+    while active := [m for m in members if m[0].training]:
+        for group in _due_the_same_batches(active):
+            started = time.perf_counter()
+            lead = group[0][0]
+            order = torch.randperm(len(x), generator=lead.shuffle).to(device)
+            for run, _ in group[1:]:
+                run.shuffle.set_state(lead.shuffle.get_state())
+            inputs, labels = to_inputs(x.index_select(0, order)), y.index_select(0, order)
+            shared = (time.perf_counter() - started) / len(group)
+            for run, random_state in group:
+                with random_state.active():
+                    started = time.perf_counter()
+                    loss = train_epoch_in_order(
+                        run.model, run.optimizer, inputs, labels, run.cfg.batch_size
+                    )
+                    seconds = shared + time.perf_counter() - started
+                    report = on_epoch and functools.partial(on_epoch, run.cfg)
+                    run.end_epoch(loss, seconds, splits, report)
+    return [run.result(splits) for run, _ in members]
+
+
+def _due_the_same_batches(members: list) -> list[list]:
+    """Members grouped by epoch and shuffle state: one group, unless resumed unevenly."""
+    groups: dict[tuple, list] = {}
+    for member in members:
+        run = member[0]
+        key = (run.state["epoch"], run.shuffle.get_state().numpy().tobytes())
+        groups.setdefault(key, []).append(member)
+    return list(groups.values())
+
+
+@dataclass
+class OwnRandomState:
+    """A run's own state of torch's global generators (weight init, dropout masks),
+    swapped in while it trains, so that runs sharing a process draw as if alone."""
+
+    device: torch.device
+    cpu: torch.Tensor
+    cuda: torch.Tensor | None = None
+
+    @classmethod
+    def capture(cls, device: torch.device) -> OwnRandomState:
+        cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+        return cls(device, torch.get_rng_state(), cuda)
+
+    @contextlib.contextmanager
+    def active(self):
+        torch.set_rng_state(self.cpu)
+        if self.cuda is not None:
+            torch.cuda.set_rng_state(self.cuda, self.device)
+        try:
+            yield
+        finally:
+            self.cpu = torch.get_rng_state()
+            if self.cuda is not None:
+                self.cuda = torch.cuda.get_rng_state(self.device)
+
+
+@dataclass
+class Run:
+    """One run while it trains: model, optimizer, shuffle generator and the loop's state
+    (`epoch` done, `history`, `train_seconds`, `last_finite` weights)."""
+
+    cfg: TrainConfig
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    shuffle: torch.Generator
+    state: dict[str, Any]
+    state_path: str | Path | None = None
+    status: str = "training"  # then completed or diverged
+    diverged_epoch: int | None = None
+
+    @classmethod
+    def start(cls, cfg: TrainConfig, device: torch.device, state_path=None) -> Run:
+        """A fresh run, or the saved one at `state_path` where that is usable."""
+        model, optimizer, shuffle = _fresh_run(cfg, device)
+        state = _fresh_state(model)
+        if state_path is not None and Path(state_path).exists():
+            restored = restore(state_path, cfg, model, optimizer, shuffle, device)
+            if restored is None:  # unusable: start over from a clean slate
+                model, optimizer, shuffle = _fresh_run(cfg, device)
+            else:
+                state = restored
+        return cls(cfg, model, optimizer, shuffle, state, state_path)
+
+    @property
+    def training(self) -> bool:
+        """Whether epochs are left to train (neither diverged nor done)."""
+        return self.status == "training" and self.state["epoch"] < self.cfg.epochs
+
+    def end_epoch(self, loss: float, seconds: float, splits: dict[str, tuple], on_epoch) -> None:
+        """Record the epoch just trained: check divergence, measure a milestone, save."""
+        state, epoch = self.state, self.state["epoch"] + 1
+        state["train_seconds"] += seconds
         row = {"epoch": epoch, "split": "train_running", "loss": loss, "accuracy": None}
         state["history"].append(dict(row, train_seconds=state["train_seconds"]))
-        if not (math.isfinite(loss) and _finite_weights(model)):
-            status, diverged_epoch = "diverged", epoch
-            break
-        if epoch in cfg.milestones:
-            rows = _milestone_rows(model, splits, cfg, epoch, state["train_seconds"])
+        if not (math.isfinite(loss) and _finite_weights(self.model)):
+            self.status, self.diverged_epoch = "diverged", epoch
+            return
+        if epoch in self.cfg.milestones:
+            rows = _milestone_rows(self.model, splits, self.cfg, epoch, state["train_seconds"])
             if not all(math.isfinite(r["loss"]) for r in rows):
                 # Finite weights whose outputs overflow: diverged all the same.
-                status, diverged_epoch = "diverged", epoch
-                break
+                self.status, self.diverged_epoch = "diverged", epoch
+                return
             state["history"] += rows
-            state["last_finite"] = copy.deepcopy(model.state_dict())
+            state["last_finite"] = copy.deepcopy(self.model.state_dict())
         state["epoch"] = epoch
-        if state_path is not None:
-            save_state(state_path, cfg, model, optimizer, shuffle, state)
+        if self.state_path is not None:
+            save_state(self.state_path, self.cfg, self.model, self.optimizer, self.shuffle, state)
         if on_epoch is not None:
             on_epoch({"epoch": epoch, "loss": loss, "train_seconds": state["train_seconds"]})
-    if status == "diverged":
-        log.warning("loss or weights became non-finite in epoch %d: run diverged", diverged_epoch)
-        model.load_state_dict(state["last_finite"])
-    final = evaluate(model, *splits["test"], cfg.eval_batch_size)
-    return RunResult(
-        config=cfg,
-        model=model,
-        history=state["history"],
-        status=status,
-        diverged_epoch=diverged_epoch,
-        confusion=confusion_matrix(final["predictions"], splits["test"][1]),
-        train_size=len(x_train),
-    )
+
+    def result(self, splits: dict[str, tuple]) -> RunResult:
+        """The finished run, evaluated on the test split."""
+        if self.status == "diverged":
+            log.warning(
+                "loss or weights became non-finite in epoch %d: run diverged", self.diverged_epoch
+            )
+            self.model.load_state_dict(self.state["last_finite"])
+        else:
+            self.status = "completed"
+        final = evaluate(self.model, *splits["test"], self.cfg.eval_batch_size)
+        return RunResult(
+            config=self.cfg,
+            model=self.model,
+            history=self.state["history"],
+            status=self.status,
+            diverged_epoch=self.diverged_epoch,
+            confusion=confusion_matrix(final["predictions"], splits["test"][1]),
+            train_size=len(splits["train"][0]),
+        )
 
 
 def _fresh_run(
