@@ -35,10 +35,10 @@ from ablation import provenance
 from ablation.cli import positive_int
 from ablation.config import TrainConfig
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
+from ablation.fastpath import fast_step
 from ablation.io import write_text_atomic
 from ablation.model import CLASSES, IMAGE_PIXELS, SimpleNet
 from ablation.train import (
-    fast_step,
     make_optimizer,
     make_splits,
     select_device,

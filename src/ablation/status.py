@@ -65,6 +65,8 @@ TRAIN_SCRIPT = "workflow/scripts/train_model.py"
 # Files whose changes change what training computes; compared by git for code drift.
 TRAINING_CODE = (
     "src/ablation/train.py",
+    "src/ablation/fastpath.py",
+    "src/ablation/resume.py",
     "src/ablation/model.py",
     "src/ablation/data.py",
     "src/ablation/runs.py",
