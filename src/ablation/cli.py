@@ -4,6 +4,7 @@
     ablation evaluate CHECKPOINT           loss, accuracy, confusion matrix on a dataset
     ablation status                        which grid cells are done, missing, stale, ...
     ablation bench                         training speed on this machine
+    ablation seeds-overlay                 the config overlay adding the seeds a study needs
 
 Exit status: 0 success; 1 the work failed (e.g. the dataset cannot be obtained);
 2 the command line, or a file named on it, is wrong (the message says which and how
@@ -22,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ablation import cli_seeds
 from ablation.progress import Progress, format_duration, note
 
 PROG = "ablation"
@@ -63,6 +65,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     _add_evaluate(commands)
     _add_status(commands)
     _add_bench(commands, load=bool(argv) and argv[0] == "bench")
+    cli_seeds.register(commands)
     return parser
 
 

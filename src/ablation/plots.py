@@ -406,6 +406,7 @@ def overfitting_panels(
 
 VERDICT_COLORS = {
     "overfitting": "#b2182b",
+    "noisy plateau": "#d6604d",
     "underfitting": "#8c510a",
     "diverged": "#542788",
     "good fit": "#1b7837",

@@ -14,6 +14,8 @@ rule render_report:
         runs=rules.aggregate_metrics.output.runs,
         summary=rules.aggregate_metrics.output.summary_parquet,
         leaderboard=rules.analyze_leaderboard.output.leaderboard,
+        leaderboard_early_stopping=rules.analyze_leaderboard.output.early_stopping,
+        anova=rules.analyze_anova.output.anova,
         seed_summary=rules.analyze_seeds.output.summary,
         marginal_means=rules.analyze_factors.output.marginal,
         interactions=rules.analyze_factors.output.interactions,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ablation.config import load_schema
 from ablation.stats.anomalies import find_anomalies
+from ablation.stats.anova import anova_table
 from ablation.stats.compare import leaderboard
 from ablation.stats.confusion import confused_pairs, confusion_by_config
 from ablation.stats.factors import interactions, marginal_means
@@ -49,6 +50,11 @@ def _steps(
         ("overfitting_configs", lambda t: config_overfitting(t["overfitting"])),
         ("seed_summary", lambda t: seed_summary(t["gaps"], t["overfitting"], conf)),
         ("leaderboard", lambda t: leaderboard(t["overfitting"], conf, s["alpha"])),
+        (
+            "leaderboard_early_stopping",
+            lambda t: leaderboard(t["overfitting"], conf, s["alpha"], view="early_stopping"),
+        ),
+        ("anova", lambda t: anova_table(t["overfitting"])),
         ("marginal_means", lambda t: marginal_means(t["overfitting"], conf)),
         ("interactions", lambda t: interactions(t["overfitting"], conf)),
         ("regularization_pairs", lambda t: regularization_pairs(t["overfitting"])),
