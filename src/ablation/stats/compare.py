@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ablation.aggregate import CONFIG_KEYS
+from ablation.axes import config_keys
 from ablation.stats.seeds import describe
 
 SCORE = "final_test_accuracy"
@@ -91,14 +91,15 @@ def leaderboard(
     -------
     The ``leaderboard`` table described in this module's docstring.
     """
-    board = describe(per_run, CONFIG_KEYS, SCORE, confidence)
-    diverged = per_run.assign(d=per_run["status"].eq("diverged")).groupby(CONFIG_KEYS)["d"].sum()
-    board = board.merge(diverged.rename("n_diverged").reset_index(), on=CONFIG_KEYS)
+    keys = config_keys(per_run)
+    board = describe(per_run, keys, SCORE, confidence)
+    diverged = per_run.assign(d=per_run["status"].eq("diverged")).groupby(keys)["d"].sum()
+    board = board.merge(diverged.rename("n_diverged").reset_index(), on=keys)
     board = board.sort_values("mean", ascending=False, kind="stable", ignore_index=True)
     board["is_best"] = (board.index == 0) & board["mean"].notna()
     if board["is_best"].any():
-        best = board.loc[0, CONFIG_KEYS]
-        board = board.merge(_paired_against(per_run, best, confidence), on=CONFIG_KEYS, how="left")
+        best = board.loc[0, keys]
+        board = board.merge(_paired_against(per_run, best, keys, confidence), on=keys, how="left")
     else:  # no run has a score: nothing to compare with
         board = board.assign(**dict.fromkeys(PAIRED_COLUMNS, np.nan))
     board["n_pairs"] = board["n_pairs"].fillna(0).astype("int64")
@@ -109,22 +110,24 @@ def leaderboard(
     )
     board.insert(0, "rank", board["mean"].rank(ascending=False, method="min").astype("Int64"))
     columns = [
-        "rank", *CONFIG_KEYS, "n", "n_diverged", "mean", "std", "ci_low", "ci_high",
+        "rank", *keys, "n", "n_diverged", "mean", "std", "ci_low", "ci_high",
         "has_interval", "diff_from_best", "diff_ci_low", "diff_ci_high", "n_pairs",
         "p_value", "p_holm", "indistinguishable_from_best", "is_best",
     ]  # fmt: skip
     return board[columns]
 
 
-def _paired_against(per_run: pd.DataFrame, best: pd.Series, confidence: float) -> pd.DataFrame:
+def _paired_against(
+    per_run: pd.DataFrame, best: pd.Series, keys: list[str], confidence: float
+) -> pd.DataFrame:
     """Paired differences (best minus each configuration) over shared seeds, with t-test."""
     scores = per_run.dropna(subset=[SCORE])
-    is_best = np.logical_and.reduce([scores[k] == best[k] for k in CONFIG_KEYS])
+    is_best = np.logical_and.reduce([scores[k] == best[k] for k in keys])
     reference = scores[is_best].set_index("seed")[SCORE]
     diffs = scores.assign(diff=scores["seed"].map(reference) - scores[SCORE]).dropna(
         subset=["diff"]
     )
-    out = describe(diffs, CONFIG_KEYS, "diff", confidence).rename(
+    out = describe(diffs, keys, "diff", confidence).rename(
         columns={
             "n": "n_pairs",
             "mean": "diff_from_best",
@@ -133,6 +136,6 @@ def _paired_against(per_run: pd.DataFrame, best: pd.Series, confidence: float) -
         }
     )
     out["p_value"] = paired_p(out["diff_from_best"], out["std"], out["n_pairs"])
-    own = np.logical_and.reduce([out[k] == best[k] for k in CONFIG_KEYS])
+    own = np.logical_and.reduce([out[k] == best[k] for k in keys])
     out.loc[own, "p_value"] = np.nan
     return out.drop(columns=["std", "has_interval"])
