@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from ablation.plots import AXIS_LABELS, config_label
+from ablation.axes import AXES, config_keys, label
+from ablation.axes import config_label as _label_of
+from ablation.report.axes_findings import more_data, transfer
 from ablation.report.formatting import (
     DASH,
     is_missing,
@@ -21,6 +23,11 @@ from ablation.report.formatting import (
     seconds,
 )
 from ablation.report.inputs import ReportInputs
+
+
+def config_label(row: Any, keys: list[str] | None = None) -> str:
+    """A configuration in words: `keys`, or every axis of a statistics row (not the seed)."""
+    return _label_of(row, keys or [k for k in AXES if k in row and k != "seed"])
 
 
 def headline_findings(
@@ -33,6 +40,8 @@ def headline_findings(
     sentences += strongest_factor(inputs.marginal_means)
     sentences += overfitting(inputs.overfitting)
     sentences += regularization(inputs.regularization_effects, level)
+    sentences += more_data(inputs.datasize_worth, level)
+    sentences += transfer(inputs.rank_agreement, inputs.transfer_findings, level)
     sentences += divergence(inputs.overfitting, inputs.anomalies)
     sentences += cost(inputs.runs)
     return sentences
@@ -103,14 +112,14 @@ def strongest_factor(marginal: pd.DataFrame) -> list[str]:
     spans.sort(key=lambda s: s[0], reverse=True)
     span, axis, top, bottom = spans[0]
     text = [
-        f"Of the choices varied, the {AXIS_LABELS.get(axis, axis)} matters most: averaged over "
+        f"Of the choices varied, the {label(axis)} matters most: averaged over "
         f"everything else, final test accuracy is {pct(top['mean'])} with {top['level']} and "
         f"{pct(bottom['mean'])} with {bottom['level']} ({points(span, sign=False)} apart)."
     ]
     if len(spans) > 1:
         span, axis, top, bottom = spans[-1]
         text.append(
-            f"The {AXIS_LABELS.get(axis, axis)} matters least: its levels are "
+            f"The {label(axis)} matters least: its levels are "
             f"{points(span, sign=False)} apart on average."
         )
     return text
@@ -143,12 +152,15 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
     if effects.empty:
         return []
     text = []
-    for (regularizer, strength), part in effects.groupby(["regularizer", "level"], sort=True):
+    strata = ["dataset"] if "dataset" in effects else []  # never pooled across datasets
+    for key, part in effects.groupby([*strata, "regularizer", "level"], sort=True):
+        dataset, regularizer, strength = key if strata else (None, *key)
         by_metric = part.set_index("metric")
         if "final_test_accuracy" not in by_metric.index:
             continue
         acc = by_metric.loc["final_test_accuracy"]
         name = "Dropout" if regularizer == "dropout" else "Weight decay"
+        name = f"On {dataset}, {name.lower()}" if dataset is not None else name
         sentence = (
             f"{name} {strength:g} changed final test accuracy by {points(acc['mean_delta'])} "
             f"on average over {_plural(int(acc['n_pairs']), 'paired run')}"
@@ -198,11 +210,13 @@ def divergence(per_run: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
 def cost(runs: pd.DataFrame) -> list[str]:
     if runs.empty or runs["train_seconds"].dropna().empty:
         return []
+    keys = config_keys(runs)
     fast = runs.loc[runs["train_seconds"].idxmin()]
     slow = runs.loc[runs["train_seconds"].idxmax()]
     return [
         f"Training time per run ranged from {seconds(fast['train_seconds'])} "
-        f"({config_label(fast)}) to {seconds(slow['train_seconds'])} ({config_label(slow)}); "
+        f"({config_label(fast, keys)}) to {seconds(slow['train_seconds'])} "
+        f"({config_label(slow, keys)}); "
         f"all runs together trained for {seconds(runs['train_seconds'].sum())}."
     ]
 
