@@ -127,6 +127,15 @@ def seed_count(value: Any) -> str:
     return str(int(value))
 
 
+def probability(value: Any, low: Any, high: Any) -> str:
+    """A probability with its interval: `67% [9%, 99%]`; a dash when there is none."""
+    if is_missing(value):
+        return MISSING
+    if is_missing(low) or is_missing(high):
+        return pct(value, 0)
+    return f"{pct(value, 0)} [{pct(low, 0)}, {pct(high, 0)}]"
+
+
 def sort_key(value: Any) -> str:
     """The `data-sort` attribute of a table cell: numbers as numbers, missing last."""
     if is_missing(value):
@@ -153,4 +162,5 @@ FILTERS = {
     "metric_change": metric_change,
     "metric_interval": metric_interval,
     "seed_count": seed_count,
+    "probability": probability,
 }
