@@ -5,9 +5,11 @@ import pandas as pd
 from ablation import logs
 from ablation.metrics import write_frame
 from ablation.stats import leaderboard
+from ablation.stats.transfer import per_dataset
 
 log = logs.setup(snakemake.log[0])
-board = leaderboard(
+board = per_dataset(  # each dataset its own leaderboard
+    leaderboard,
     pd.read_parquet(snakemake.input.overfitting),
     confidence=snakemake.params.confidence,
     alpha=snakemake.params.alpha,
