@@ -21,7 +21,7 @@ Tables = Mapping[str, pd.DataFrame]
 
 # name -> (how it is drawn from the tables, whether the study has what it needs)
 AXES_FIGURES: dict[str, tuple[Callable[[Tables, float], Any], Callable[[Tables], bool]]] = {
-    "paired_effects": (
+    "paired_changes": (
         lambda t, c: plots.paired_effects_plot(t["paired_effects"]),
         lambda t: len(t["paired_effects"]) > 0,
     ),

@@ -74,7 +74,7 @@ FIGURES: dict[str, FigureInfo] = {
         "Confusion matrices",
         "Row-normalized test confusion matrices of the best and the worst configuration",
     ),
-    "paired_effects": FigureInfo(
+    "paired_changes": FigureInfo(
         "paired",
         "One change at a time",
         "Mean paired change in final test accuracy and in the train-test gap, in percentage "
