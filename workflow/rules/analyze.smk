@@ -111,6 +111,37 @@ rule analyze_regularization:
         "../scripts/analyze_regularization.py"
 
 
+# Statistics for any axes: paired effects of every axis against its first level,
+# interaction strength, more data (when train_size varies), transfer (when dataset does).
+rule analyze_axes:
+    input:
+        overfitting=rules.analyze_overfitting.output.overfitting,
+        marginal=rules.analyze_factors.output.marginal,
+        interactions=rules.analyze_factors.output.interactions,
+    output:
+        paired_runs="results/stats/paired_runs.parquet",
+        paired_effects="results/stats/paired_effects.parquet",
+        paired_effects_csv="results/stats/paired_effects.csv",
+        interaction_strength="results/stats/interaction_strength.parquet",
+        interaction_strength_csv="results/stats/interaction_strength.csv",
+        datasize_curve="results/stats/datasize_curve.parquet",
+        datasize_curve_csv="results/stats/datasize_curve.csv",
+        datasize_worth="results/stats/datasize_worth.parquet",
+        datasize_worth_csv="results/stats/datasize_worth.csv",
+        rank_agreement="results/stats/rank_agreement.parquet",
+        rank_agreement_csv="results/stats/rank_agreement.csv",
+        transfer_findings="results/stats/transfer_findings.parquet",
+        transfer_findings_csv="results/stats/transfer_findings.csv",
+    log:
+        "logs/analyze_axes.log",
+    conda:
+        CONDA_ENV
+    params:
+        confidence=ANALYSIS["confidence"],
+    script:
+        "../scripts/analyze_axes.py"
+
+
 rule analyze_anomalies:
     input:
         metrics=rules.aggregate_metrics.output.metrics,

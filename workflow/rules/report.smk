@@ -3,7 +3,7 @@
 
 from ablation.report.inputs import finished_digest
 
-EXPECTED_RUNS = [study.run_path(cell) for cell in CELLS]
+EXPECTED_RUNS = list(CELL_OF_RUN)
 # Wall time of each training job, where Snakemake recorded one (read if present).
 BENCHMARKS = [f"benchmarks/train_model/{run}.tsv" for run in EXPECTED_RUNS]
 
@@ -24,7 +24,13 @@ rule render_report:
         regularization_effects=rules.analyze_regularization.output.effects,
         anomalies=rules.analyze_anomalies.output.anomalies,
         confused_pairs=rules.analyze_confusion.output.pairs,
-        data=rules.prepare_data.output.data,
+        paired_effects=rules.analyze_axes.output.paired_effects,
+        interaction_strength=rules.analyze_axes.output.interaction_strength,
+        datasize_curve=rules.analyze_axes.output.datasize_curve,
+        datasize_worth=rules.analyze_axes.output.datasize_worth,
+        rank_agreement=rules.analyze_axes.output.rank_agreement,
+        transfer_findings=rules.analyze_axes.output.transfer_findings,
+        data=DATA_FILES,
         # figures, by their name in ablation.report.figures.FIGURES
         learning_curves_loss=rules.plot_learning_curves.output.loss,
         learning_curves_accuracy=rules.plot_learning_curves.output.accuracy,
@@ -36,6 +42,9 @@ rule render_report:
         confusion_matrices=rules.plot_confusion.output.matrices,
         accuracy_vs_time=rules.plot_cost.output.cost,
         anomaly_timeline=rules.plot_anomalies.output.timeline,
+        paired_changes=rules.plot_axes.output.paired_changes,
+        datasize=rules.plot_axes.output.datasize,
+        transfer=rules.plot_axes.output.transfer,
     output:
         html="reports/summary.html",
     log:
@@ -68,6 +77,6 @@ rule render_partial_report:
         study=STUDY,
         expected_runs=EXPECTED_RUNS,
         benchmarks=BENCHMARKS,
-        data=DATA_FILE,
+        data=DATA_FILES,
     script:
         "../scripts/render_partial_report.py"

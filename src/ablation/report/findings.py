@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from ablation.plots import AXIS_LABELS, config_label
+from ablation.axes import AXES, config_keys, label
+from ablation.axes import config_label as _label_of
+from ablation.report.axes_findings import more_data, transfer
 from ablation.report.formatting import (
     DASH,
     fixed,
@@ -22,6 +24,11 @@ from ablation.report.formatting import (
     seconds,
 )
 from ablation.report.inputs import ReportInputs
+
+
+def config_label(row: Any, keys: list[str] | None = None) -> str:
+    """A configuration in words: `keys`, or every axis of a statistics row (not the seed)."""
+    return _label_of(row, keys or [k for k in AXES if k in row and k != "seed"])
 
 
 def headline_findings(
@@ -38,6 +45,8 @@ def headline_findings(
     sentences += strongest_factor(inputs.anova, inputs.marginal_means)
     sentences += overfitting(inputs.overfitting, level)
     sentences += regularization(inputs.regularization_effects, level)
+    sentences += more_data(inputs.datasize_worth, level)
+    sentences += transfer(inputs.rank_agreement, inputs.transfer_findings, level)
     sentences += divergence(inputs.overfitting, inputs.anomalies)
     sentences += cost(inputs.runs)
     return sentences
@@ -209,15 +218,12 @@ def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
     text = (
         f"In a model of the whole design{where} (type II ANOVA of final test accuracy on every "
         f"axis, their two-way interactions and the seed; n = {n} runs), the "
-        f"{AXIS_LABELS.get(top['term'], top['term'])} matters most "
+        f"{label(top['term'])} matters most "
         f"({_effect(top, residual_df)})"
     )
     if len(main) > 1:
         low = main.iloc[-1]
-        text += (
-            f" and the {AXIS_LABELS.get(low['term'], low['term'])} least "
-            f"({_effect(low, residual_df)})"
-        )
+        text += f" and the {label(low['term'])} least ({_effect(low, residual_df)})"
     text = [text + "; F-tests give p-values, not intervals."]
     pairs = table[table["kind"] == "interaction"]
     strong = pairs[pairs["p_holm"] < 0.05].sort_values("partial_omega_sq", ascending=False)
@@ -242,7 +248,7 @@ def _effect(row: pd.Series, residual_df: int) -> str:
 
 
 def _pair_label(term: str) -> str:
-    return " \u00d7 ".join(AXIS_LABELS.get(axis, axis) for axis in term.split(":"))
+    return " \u00d7 ".join(label(axis) for axis in term.split(":"))
 
 
 def _anova_note(table: pd.DataFrame) -> list[str]:
@@ -265,7 +271,7 @@ def _marginal_spread(marginal: pd.DataFrame) -> list[str]:
     span, axis, top, bottom = max(spans, key=lambda s: s[0])
     return [
         f"Averaged over everything else, final test accuracy is {pct(top['mean'])} with "
-        f"{AXIS_LABELS.get(axis, axis)} {top['level']} and {pct(bottom['mean'])} with "
+        f"{label(axis)} {top['level']} and {pct(bottom['mean'])} with "
         f"{bottom['level']} ({points(span, sign=False)} apart, n = {int(top['n'])} and "
         f"{int(bottom['n'])} runs; no model of the design was fitted, so untested)."
     ]
@@ -309,12 +315,15 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
     if effects.empty:
         return []
     text = []
-    for (regularizer, strength), part in effects.groupby(["regularizer", "level"], sort=True):
+    strata = ["dataset"] if "dataset" in effects else []  # never pooled across datasets
+    for key, part in effects.groupby([*strata, "regularizer", "level"], sort=True):
+        dataset, regularizer, strength = key if strata else (None, *key)
         by_metric = part.set_index("metric")
         if "final_test_accuracy" not in by_metric.index:
             continue
         acc = by_metric.loc["final_test_accuracy"]
         name = "Dropout" if regularizer == "dropout" else "Weight decay"
+        name = f"On {dataset}, {name.lower()}" if dataset is not None else name
         sentence = (
             f"{name} {strength:g} changed final test accuracy by {points(acc['mean_delta'])} "
             f"on average over {_plural(int(acc['n_pairs']), 'paired run')}"
@@ -366,11 +375,13 @@ def divergence(per_run: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
 def cost(runs: pd.DataFrame) -> list[str]:
     if runs.empty or runs["train_seconds"].dropna().empty:
         return []
+    keys = config_keys(runs)
     fast = runs.loc[runs["train_seconds"].idxmin()]
     slow = runs.loc[runs["train_seconds"].idxmax()]
     return [
         f"Training time per run ranged from {seconds(fast['train_seconds'])} "
-        f"({config_label(fast)}) to {seconds(slow['train_seconds'])} ({config_label(slow)}); "
+        f"({config_label(fast, keys)}) to {seconds(slow['train_seconds'])} "
+        f"({config_label(slow, keys)}); "
         f"all {len(runs)} runs together trained for {seconds(runs['train_seconds'].sum())}."
     ]
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ablation.axes import format_number
+
 DASH = "\u2013"  # en dash, for ranges
 MISSING = "\u2014"  # em dash, for values that do not exist
 
@@ -77,12 +79,12 @@ def seconds(value: Any) -> str:
 
 
 def grid_value(value: Any) -> str:
-    """A grid value as the report shows it: 0.0 -> 0, 0.0001 -> 0.0001."""
+    """A grid value as the report shows it (`ablation.axes.format_number`); a dash if missing."""
     if isinstance(value, str):
         return value
     if is_missing(value):
         return MISSING
-    return f"{float(value):g}"
+    return format_number(value)
 
 
 def _share(metric: str) -> bool:

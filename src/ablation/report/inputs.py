@@ -26,6 +26,13 @@ TABLES = (
     "regularization_effects",
     "anomalies",
     "confused_pairs",
+    # statistics for any axes (ablation.stats.paired, .factors, .datasize, .transfer)
+    "paired_effects",
+    "interaction_strength",
+    "datasize_curve",
+    "datasize_worth",
+    "rank_agreement",
+    "transfer_findings",
 )
 
 
@@ -55,6 +62,12 @@ class ReportInputs:
     regularization_effects: pd.DataFrame = field(default_factory=_empty)
     anomalies: pd.DataFrame = field(default_factory=_empty)
     confused_pairs: pd.DataFrame = field(default_factory=_empty)
+    paired_effects: pd.DataFrame = field(default_factory=_empty)
+    interaction_strength: pd.DataFrame = field(default_factory=_empty)
+    datasize_curve: pd.DataFrame = field(default_factory=_empty)
+    datasize_worth: pd.DataFrame = field(default_factory=_empty)
+    rank_agreement: pd.DataFrame = field(default_factory=_empty)
+    transfer_findings: pd.DataFrame = field(default_factory=_empty)
 
     @classmethod
     def fields(cls) -> set[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ablation.plots import AXIS_LABELS, config_label
+from ablation.axes import config_label, label
 from ablation.report.inputs import ReportInputs
 
 OPTIMISTIC_NOTE = (
@@ -56,9 +56,7 @@ def anova_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     table = table.sort_values([*by, "partial_omega_sq"], ascending=[True] * len(by) + [False])
     rows = []
     for _, row in table.iterrows():
-        name = " \u00d7 ".join(
-            AXIS_LABELS.get(a, a.replace("_", " ")) for a in row["term"].split(":")
-        )
+        name = " \u00d7 ".join(label(a) for a in row["term"].split(":"))
         rows.append({**row.to_dict(), "name": name})
     return rows
 

@@ -59,8 +59,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+import ablation.stats.power as power
 from ablation.axes import config_keys
-from ablation.stats import power
 from ablation.stats.seeds import describe
 
 # view -> (selection score, reported score): validation chooses, test reports

@@ -82,23 +82,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ablation.aggregate import CONFIG_KEYS, RUN_KEYS, milestone_wide
+from ablation.aggregate import milestone_wide, run_keys
 from ablation.axes import config_keys
-from ablation.stats.compare import paired_p
-from ablation.stats.seeds import describe
+from ablation.stats.paired import PAIR_METRICS, paired_effects, paired_runs  # noqa: F401
 
 VERDICTS = (
     "diverged", "underfitting", "overfitting", "noisy plateau", "good fit", "not available",
 )  # fmt: skip
 REGULARIZERS = ("dropout", "weight_decay")
-PAIR_METRICS = (
-    "final_gap_accuracy",
-    "final_gap_loss",
-    "onset_epoch",
-    "overfits",
-    "final_test_accuracy",
-    "test_accuracy_at_best_val",
-)
 _SPLIT_COLUMNS = [f"{s}_{v}" for s in ("train", "validation", "test") for v in ("loss", "accuracy")]
 
 
@@ -108,13 +99,13 @@ def run_table(metrics: pd.DataFrame) -> pd.DataFrame:
     Columns: run keys, ``status``, ``diverged_epoch``, ``validation_size``,
     ``first_non_finite_epoch`` (first epoch with a non-finite loss, any split; NA if none).
     """
-    runs = metrics.drop_duplicates("run_id")[
-        [*RUN_KEYS, "status", "diverged_epoch", "validation_size"]
-    ].set_index("run_id")
+    keys = run_keys(metrics)
+    extra = [c for c in ("status", "diverged_epoch", "validation_size") if c not in keys]
+    runs = metrics.drop_duplicates("run_id")[[*keys, *extra]].set_index("run_id")
     bad = metrics[~np.isfinite(metrics["loss"].astype(float))]
     runs["first_non_finite_epoch"] = bad.groupby("run_id")["epoch"].min().astype("Int64")
     runs["diverged_epoch"] = runs["diverged_epoch"].astype("Int64")
-    return runs.reset_index().sort_values(RUN_KEYS, ignore_index=True)
+    return runs.reset_index().sort_values(keys, ignore_index=True)
 
 
 def milestone_gaps(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -129,8 +120,9 @@ def milestone_gaps(metrics: pd.DataFrame) -> pd.DataFrame:
         if column not in wide:
             wide[column] = np.nan
     status = metrics.drop_duplicates("run_id").set_index("run_id")["status"]
-    wide.insert(len(RUN_KEYS), "status", wide["run_id"].map(status))
-    wide = wide[[*RUN_KEYS, "status", "epoch", *_SPLIT_COLUMNS]]
+    keys = run_keys(metrics)
+    wide.insert(len(keys), "status", wide["run_id"].map(status))
+    wide = wide[[*keys, "status", "epoch", *_SPLIT_COLUMNS]]
     return wide.assign(
         gap_accuracy_test=wide["train_accuracy"] - wide["test_accuracy"],
         gap_loss_test=wide["test_loss"] - wide["train_loss"],
@@ -257,7 +249,7 @@ def run_overfitting(
     out = out.join(onset, on="run_id")
     out["verdict"], out["reason"] = _verdicts(out, onset_tolerance, underfit_train_accuracy)
     columns = [
-        *RUN_KEYS, "status", "diverged_epoch", "validation_available", "final_epoch",
+        *run_keys(metrics), "status", "diverged_epoch", "validation_available", "final_epoch",
         "final_train_accuracy", "final_test_accuracy", "final_test_loss", "final_gap_accuracy",
         "final_gap_loss", "best_val_epoch", "test_accuracy_at_best_val", "test_loss_at_best_val",
         "early_stopping_gain", "final_val_loss_rise", "onset_epoch", "onset_detected_epoch",
@@ -354,40 +346,16 @@ def config_overfitting(per_run: pd.DataFrame) -> pd.DataFrame:
 
 
 def regularization_pairs(per_run: pd.DataFrame) -> pd.DataFrame:
-    """Pair each regularized run with the same cell and seed without that regularizer.
+    """The paired runs of `ablation.stats.paired.paired_runs` that change dropout or weight decay.
 
     Returns
     -------
     The ``regularization_pairs`` table described in this module's docstring (empty
-    when no axis has both 0 and a positive level).
+    when no regularizer has both 0 and a positive level).
     """
-    values = per_run.assign(
-        onset_epoch=per_run["onset_epoch"].astype(float),
-        overfits=per_run["verdict"].map(
-            {"overfitting": 1.0, "noisy plateau": 0.0, "good fit": 0.0, "underfitting": 0.0}
-        ),
-    )
-    long = values.melt(
-        id_vars=[*CONFIG_KEYS, "seed"], value_vars=list(PAIR_METRICS), var_name="metric"
-    )
-    frames = []
-    for regularizer in REGULARIZERS:
-        rest = [k for k in (*CONFIG_KEYS, "seed", "metric") if k != regularizer]
-        base = long[long[regularizer] == 0.0].drop(columns=regularizer)
-        treated = long[long[regularizer] > 0.0]
-        pairs = treated.merge(base, on=rest, suffixes=("", "_baseline"))
-        pairs = pairs.rename(columns={"value": "treated", "value_baseline": "baseline"})
-        pairs.insert(0, "regularizer", regularizer)
-        pairs.insert(1, "level", pairs[regularizer].astype(float))
-        pairs.insert(2, "baseline_level", 0.0)
-        frames.append(pairs)
-    columns = [
-        "regularizer", "level", "baseline_level", *CONFIG_KEYS, "seed", "metric",
-        "treated", "baseline", "delta",
-    ]  # fmt: skip
-    out = pd.concat(frames, ignore_index=True).dropna(subset=["treated", "baseline"])
-    out["delta"] = out["treated"] - out["baseline"]
-    return out[columns].sort_values(columns[:-3], ignore_index=True)
+    pairs = paired_runs(per_run)
+    pairs = pairs[pairs["axis"].isin(REGULARIZERS) & (pairs["baseline_level"] == "0.0")]
+    return _as_regularizer(pairs, float)
 
 
 def regularization_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -397,16 +365,11 @@ def regularization_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.
     -------
     The ``regularization_effects`` table described in this module's docstring.
     """
-    by = ["regularizer", "level", "baseline_level", "metric"]
-    out = describe(pairs, by, "delta", confidence).rename(
-        columns={"n": "n_pairs", "mean": "mean_delta"}
-    )
-    means = pairs.groupby(by, sort=True)[["treated", "baseline"]].mean()
-    means.columns = ["mean_treated", "mean_baseline"]
-    out = out.merge(means.reset_index(), on=by, how="left")
-    out["p_value"] = paired_p(out["mean_delta"], out["std"], out["n_pairs"])
-    columns = [
-        *by, "n_pairs", "mean_treated", "mean_baseline", "mean_delta", "ci_low", "ci_high",
-        "has_interval", "p_value",
-    ]  # fmt: skip
-    return out[columns]
+    generic = pairs.rename(columns={"regularizer": "axis"})
+    return _as_regularizer(paired_effects(generic, confidence), float)
+
+
+def _as_regularizer(table: pd.DataFrame, kind: type) -> pd.DataFrame:
+    """A table of `ablation.stats.paired` with ``regularizer`` for ``axis``, levels as numbers."""
+    out = table.rename(columns={"axis": "regularizer"})
+    return out.astype({"level": kind, "baseline_level": kind})

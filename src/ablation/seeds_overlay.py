@@ -19,50 +19,27 @@ EXAMPLES = """\
 """
 
 
-def register(commands) -> None:
-    """Add the `seeds-overlay` subcommand to the `ablation` parser's subcommands."""
-    from ablation import cli
-    from ablation.stats.power import MAX_OVERLAY_SEEDS
-
-    p = cli._subparser(commands, "seeds-overlay", SUMMARY, __doc__ or "", EXAMPLES)
-    cli._add_config_options(p)
-    p.add_argument(
-        "--leaderboard",
-        default="results/stats/leaderboard.parquet",
-        metavar="FILE",
-        help="the leaderboard of the study (rule analyze_leaderboard)",
-    )
-    p.add_argument(
-        "--max-seeds",
-        type=cli.positive_int,
-        default=MAX_OVERLAY_SEEDS,
-        metavar="N",
-        help="differences needing more seeds than this are left unresolved",
-    )
-    p.add_argument("-o", "--output", metavar="FILE", help="write the overlay here (default: print)")
-    p.set_defaults(func=run)
-
-
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ablation import cli
+    from ablation.commands import _config_paths, _under
+    from ablation.console import UsageError
     from ablation.io import write_text_atomic
     from ablation.stats.power import seeds_overlay, seeds_to_separate
-    from ablation.status import load_study
+    from ablation.study import load_study
 
     root = Path(args.directory)
-    board_path = cli._under(root, args.leaderboard)
+    board_path = _under(root, args.leaderboard)
     if not board_path.exists():
-        raise cli.UsageError(
+        raise UsageError(
             f"--leaderboard {board_path}: no such file; run `snakemake "
             f"results/stats/leaderboard.csv` first, or pass the leaderboard of the study"
         )
-    study, _ = load_study(cli._config_paths(args, root))
+    study, _ = load_study(_config_paths(args, root))
     plan = seeds_to_separate(pd.read_parquet(board_path), args.max_seeds)
     text = seeds_overlay(study["grid"]["seed"], plan, source=str(args.leaderboard))
     if args.output:
-        write_text_atomic(cli._under(root, args.output), text)
+        write_text_atomic(_under(root, args.output), text)
         print(f"wrote {args.output}: grid seeds {plan['seeds_run']} -> {plan['seeds_total']}")
     else:
         print(text, end="")

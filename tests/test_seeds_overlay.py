@@ -8,7 +8,7 @@ import yaml
 from ablation.cli import main
 from ablation.stats import leaderboard
 from ablation.stats.power import seeds_needed, seeds_to_separate
-from ablation.status import load_study
+from ablation.study import load_study
 from conftest import REPO
 from stats_helpers import final_accuracy_run, per_run, study
 
