@@ -13,7 +13,7 @@ import pandas as pd
 
 from ablation.axes import AXES, config_keys, label
 from ablation.axes import config_label as _label_of
-from ablation.report.axes_findings import more_data, transfer
+from ablation.report.axes_findings import each_dataset, more_data, transfer
 from ablation.report.formatting import (
     DASH,
     is_missing,
@@ -36,8 +36,8 @@ def headline_findings(
     """All headline sentences, most important first."""
     level = f"{confidence:.0%}"
     sentences = coverage(inputs.runs, n_expected)
-    sentences += winner(inputs.leaderboard, level, alpha)
-    sentences += strongest_factor(inputs.marginal_means)
+    sentences += each_dataset(inputs.leaderboard, lambda b: winner(b, level, alpha))
+    sentences += each_dataset(inputs.marginal_means, strongest_factor)
     sentences += overfitting(inputs.overfitting)
     sentences += regularization(inputs.regularization_effects, level)
     sentences += more_data(inputs.datasize_worth, level)
