@@ -1,17 +1,20 @@
 """Time the analysis and the report of a synthetic study of about 1,000 runs over 7 axes.
 
-    python scripts/bench_analysis_axes.py [--seeds 4] [--epochs 100]
+    python scripts/bench_analysis_axes.py [--seeds 4] [--epochs 100] [--default]
 
-Prints the seconds of every statistics step and every figure, the total, and the
+Prints the seconds of every statistics step and every figure, the totals, and the
 size of the report page, against the targets of 10 s and 10 MB. The study: 2
 datasets x 2 activations x 2 optimizers x 2 weight decays x 2 dropouts x 2 widths
-x 4 training-set sizes x seeds (`ablation.stats.synthetic.synthetic_study`).
+x 4 training-set sizes x 4 seeds = 1,024 runs of 100 epochs (`synthetic_study` of
+tests/synthetic.py); ``--default`` times the default 108-run grid instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 from ablation.aggregate import config_summary, run_summary
 from ablation.report.axes_sections import figure_applies
@@ -19,7 +22,9 @@ from ablation.report.build import FIGURE_MAKERS
 from ablation.report.inputs import ReportInputs
 from ablation.report.render import build_html
 from ablation.stats.analyze import analyze_all, timed_all
-from ablation.stats.synthetic import synthetic_study
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the synthetic study
+from synthetic import DEFAULT_GRID, synthetic_study  # noqa: E402
 
 GRID = {
     "dataset": ["mnist", "fashion_mnist"],
@@ -37,13 +42,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--default", action="store_true", help="the default 108-run grid")
     args = parser.parse_args()
     from ablation import plots
 
-    grid = {**GRID, "seed": list(range(args.seeds))}
+    grid = DEFAULT_GRID if args.default else {**GRID, "seed": list(range(args.seeds))}
     metrics, confusion = synthetic_study(grid, epochs=args.epochs)
-    n_runs = metrics["run_id"].nunique()
-    print(f"synthetic study: {n_runs} runs over 7 axes, {len(metrics)} metric rows")
+    n_runs, n_axes = metrics["run_id"].nunique(), len(grid) - 1
+    print(f"synthetic study: {n_runs} runs over {n_axes} axes, {len(metrics)} metric rows")
     started = time.perf_counter()
     runs = run_summary(metrics)
     steps = {"run_summary": time.perf_counter() - started}

@@ -10,7 +10,7 @@ import pytest
 from ablation import plots
 from ablation.report.axes_sections import figure_applies
 from ablation.report.build import FIGURE_MAKERS, analyze_runs, layout_of
-from ablation.stats.synthetic import synthetic_study
+from synthetic import synthetic_study
 
 LEVELS = {
     "activation": ["relu", "tanh"],

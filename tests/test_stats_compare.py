@@ -91,7 +91,7 @@ def test_single_seed_study_cannot_test_anything():
 
 
 def test_diverged_seed_is_counted():
-    from ablation.stats.synthetic import run_metrics
+    from synthetic import run_metrics
 
     metrics = _runs({("relu", "adam"): [0.98, 0.97], ("tanh", "adam"): [0.95]})
     # tanh seed 1 diverged in its first epoch: no milestone, no score

@@ -1,7 +1,7 @@
 """Every statistics table of a study in one call, in dependency order.
 
 The workflow runs these steps as separate rules (``analyze_*``); this module chains
-them for library use and for timing (`ablation.stats.synthetic`).
+them for library use and for timing (`scripts/bench_analysis_axes.py`).
 """
 
 from __future__ import annotations
