@@ -55,7 +55,10 @@ def _steps(
         ("marginal_means", lambda t: marginal_means(t["overfitting"], conf)),
         ("interactions", lambda t: interactions(t["overfitting"], conf)),
         *_axes_steps(conf),
-        ("regularization_pairs", lambda t: regularization_pairs(t["overfitting"])),
+        (
+            "regularization_pairs",
+            lambda t: regularization_pairs(t["overfitting"], t["paired_runs"]),
+        ),
         (
             "regularization_effects",
             lambda t: regularization_effects(t["regularization_pairs"], conf),
