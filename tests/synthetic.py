@@ -77,6 +77,7 @@ def run_metrics(
         "optimizer_class": optimizer,
         "lr": 0.001,
         "epochs": len(running_loss) if status == "completed" else max(milestones, default=1),
+        "lr_scale": 1.0,
         "batch_size": 64,
         "hidden_size": 128,
         "validation_size": validation_size,

@@ -13,7 +13,7 @@ import torch
 
 from ablation.config import grid_cells, run_path, validate_config
 from ablation.train import select_device
-from conftest import MNIST_RAW, write_config
+from conftest import write_config
 
 NO_GPU = {"CUDA_VISIBLE_DEVICES": ""}  # torch then sees no GPU, even on a GPU machine
 ONE_RUN = {
@@ -24,8 +24,7 @@ ONE_RUN = {
         "dropout": [0.0],
         "seed": [0],
     },
-    "training": {"epochs": 1, "milestones": [1], "train_limit": 500, "validation_size": 500},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 1, "milestones": [1], "train_size": 500, "validation_size": 500},
 }
 
 

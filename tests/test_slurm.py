@@ -29,7 +29,7 @@ import pytest
 import torch
 
 from ablation.config import grid_cells, run_path, validate_config
-from conftest import MNIST_RAW, REPO, WORKFLOW_FILES, snakemake, write_config
+from conftest import REPO, WORKFLOW_FILES, snakemake, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 
@@ -48,8 +48,7 @@ STUDY = {
         "dropout": [0.2],
         "seed": [0],
     },
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 
 
@@ -235,7 +234,7 @@ def _copy_workflow(dest: Path) -> Path:
 
 
 def _slurm_snakemake(workdir: Path, configfile: Path, *targets: str) -> subprocess.Popen:
-    """`snakemake --profile profiles/slurm`, as the README says, plus the settings a cluster
+    """`snakemake --profile profiles/slurm`, as documented, plus the settings a cluster
     without accounting needs: job status from squeue, no account (a no-op in plugin 2.8,
     whose account guess then fails and it submits without one)."""
     cmd = [

@@ -48,6 +48,8 @@ rule analyze_leaderboard:
     output:
         leaderboard="results/stats/leaderboard.parquet",
         leaderboard_csv="results/stats/leaderboard.csv",
+        early_stopping="results/stats/leaderboard_early_stopping.parquet",
+        early_stopping_csv="results/stats/leaderboard_early_stopping.csv",
     log:
         "logs/analyze_leaderboard.log",
     conda:
@@ -57,6 +59,21 @@ rule analyze_leaderboard:
         alpha=ANALYSIS["alpha"],
     script:
         "../scripts/analyze_leaderboard.py"
+
+
+# The factorial design as one linear model: type II ANOVA (ablation.stats.anova).
+rule analyze_anova:
+    input:
+        overfitting=rules.analyze_overfitting.output.overfitting,
+    output:
+        anova="results/stats/anova.parquet",
+        anova_csv="results/stats/anova.csv",
+    log:
+        "logs/analyze_anova.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/analyze_anova.py"
 
 
 rule analyze_factors:

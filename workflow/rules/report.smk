@@ -3,7 +3,7 @@
 
 from ablation.report.inputs import finished_digest
 
-EXPECTED_RUNS = [study.run_path(cell) for cell in CELLS]
+EXPECTED_RUNS = list(CELL_OF_RUN)
 # Wall time of each training job, where Snakemake recorded one (read if present).
 BENCHMARKS = [f"benchmarks/train_model/{run}.tsv" for run in EXPECTED_RUNS]
 
@@ -14,6 +14,8 @@ rule render_report:
         runs=rules.aggregate_metrics.output.runs,
         summary=rules.aggregate_metrics.output.summary_parquet,
         leaderboard=rules.analyze_leaderboard.output.leaderboard,
+        leaderboard_early_stopping=rules.analyze_leaderboard.output.early_stopping,
+        anova=rules.analyze_anova.output.anova,
         seed_summary=rules.analyze_seeds.output.summary,
         marginal_means=rules.analyze_factors.output.marginal,
         interactions=rules.analyze_factors.output.interactions,
@@ -28,7 +30,7 @@ rule render_report:
         datasize_worth=rules.analyze_axes.output.datasize_worth,
         rank_agreement=rules.analyze_axes.output.rank_agreement,
         transfer_findings=rules.analyze_axes.output.transfer_findings,
-        data=rules.prepare_data.output.data,
+        data=DATA_FILES,
         # figures, by their name in ablation.report.figures.FIGURES
         learning_curves_loss=rules.plot_learning_curves.output.loss,
         learning_curves_accuracy=rules.plot_learning_curves.output.accuracy,
@@ -75,6 +77,6 @@ rule render_partial_report:
         study=STUDY,
         expected_runs=EXPECTED_RUNS,
         benchmarks=BENCHMARKS,
-        data=DATA_FILE,
+        data=DATA_FILES,
     script:
         "../scripts/render_partial_report.py"

@@ -13,6 +13,7 @@ from ablation.plots.style import PANEL, apply_style, empty_figure, integer_epoch
 
 VERDICT_COLORS = {
     "overfitting": "#b2182b",
+    "noisy plateau": "#d6604d",
     "underfitting": "#8c510a",
     "diverged": "#542788",
     "good fit": "#1b7837",

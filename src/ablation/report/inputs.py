@@ -16,6 +16,8 @@ TABLES = (
     "runs",
     "summary",
     "leaderboard",
+    "leaderboard_early_stopping",
+    "anova",
     "seed_summary",
     "marginal_means",
     "interactions",
@@ -50,6 +52,8 @@ class ReportInputs:
     runs: pd.DataFrame = field(default_factory=_empty)
     summary: pd.DataFrame = field(default_factory=_empty)
     leaderboard: pd.DataFrame = field(default_factory=_empty)
+    leaderboard_early_stopping: pd.DataFrame = field(default_factory=_empty)
+    anova: pd.DataFrame = field(default_factory=_empty)
     seed_summary: pd.DataFrame = field(default_factory=_empty)
     marginal_means: pd.DataFrame = field(default_factory=_empty)
     interactions: pd.DataFrame = field(default_factory=_empty)

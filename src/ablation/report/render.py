@@ -19,6 +19,7 @@ from ablation.report.figures import FIGURES
 from ablation.report.findings import headline_findings
 from ablation.report.formatting import FILTERS, grid_value
 from ablation.report.inputs import ReportInputs
+from ablation.report.selection import selection_context
 
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -84,6 +85,7 @@ def build_html(
         "figure_info": FIGURES,
         "axes": axes_context(inputs),
         "provenance": provenance_context(inputs, study, data_sha256 or {}, wall_seconds or {}),
+        "selection": selection_context(inputs),
     }
     return _template().render(**context)
 

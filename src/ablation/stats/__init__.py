@@ -5,7 +5,11 @@ told apart by `ablation.axes.config_keys` (any axis the study varies); a study o
 several datasets never pools them:
 
 - `ablation.stats.seeds`: mean, std and t-interval over seeds (``seed_summary``).
-- `ablation.stats.compare`: leaderboard, paired tests against the best, Holm (``leaderboard``).
+- `ablation.stats.compare`: leaderboards chosen on validation and reported on test, paired
+  tests against the best, Holm (``leaderboard``, ``leaderboard_early_stopping``).
+- `ablation.stats.power`: seeds needed, minimum detectable difference, probability of
+  improvement (columns of the leaderboards; `seeds_overlay` for more seeds).
+- `ablation.stats.anova`: type II ANOVA of the factorial design (``anova``).
 - `ablation.stats.factors`: marginal means per axis level, two-way tables and how much
   each pair interacts (``marginal_means``, ``interactions``, ``interaction_strength``).
 - `ablation.stats.overfitting`: gaps, early stopping, overfitting onset, verdicts and the
@@ -25,6 +29,7 @@ The workflow writes them to ``results/stats/<table>.parquet`` (rules ``analyze_*
 """
 
 from ablation.stats.anomalies import find_anomalies
+from ablation.stats.anova import anova_table
 from ablation.stats.compare import holm, leaderboard, paired_p
 from ablation.stats.confusion import confused_pairs, confusion_by_config
 from ablation.stats.factors import interactions, marginal_means
@@ -40,6 +45,7 @@ from ablation.stats.overfitting import (
 from ablation.stats.seeds import describe, seed_summary, t_interval
 
 __all__ = [
+    "anova_table",
     "config_overfitting",
     "confused_pairs",
     "confusion_by_config",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ablation.config import load_schema
 from ablation.stats.anomalies import find_anomalies
+from ablation.stats.anova import anova_table
 from ablation.stats.compare import leaderboard
 from ablation.stats.confusion import confused_pairs, confusion_by_config
 from ablation.stats.datasize import datasize_curve, datasize_worth
@@ -27,7 +28,7 @@ from ablation.stats.overfitting import (
 )
 from ablation.stats.paired import paired_effects, paired_runs
 from ablation.stats.seeds import seed_summary
-from ablation.stats.transfer import per_dataset, rank_agreement, transfer_findings
+from ablation.stats.transfer import rank_agreement, transfer_findings
 
 
 def analysis_defaults() -> dict:
@@ -51,7 +52,12 @@ def _steps(
         ),
         ("overfitting_configs", lambda t: config_overfitting(t["overfitting"])),
         ("seed_summary", lambda t: seed_summary(t["gaps"], t["overfitting"], conf)),
-        ("leaderboard", lambda t: per_dataset(leaderboard, t["overfitting"], conf, s["alpha"])),
+        ("leaderboard", lambda t: leaderboard(t["overfitting"], conf, s["alpha"])),
+        (
+            "leaderboard_early_stopping",
+            lambda t: leaderboard(t["overfitting"], conf, s["alpha"], view="early_stopping"),
+        ),
+        ("anova", lambda t: anova_table(t["overfitting"])),
         ("marginal_means", lambda t: marginal_means(t["overfitting"], conf)),
         ("interactions", lambda t: interactions(t["overfitting"], conf)),
         *_axes_steps(conf),

@@ -71,7 +71,9 @@ def paired_runs(per_run: pd.DataFrame, baselines: Mapping[str, Any] | None = Non
     strata, factors = strata_and_factors(per_run)
     values = per_run.assign(
         onset_epoch=per_run["onset_epoch"].astype(float),
-        overfits=per_run["verdict"].map({"overfitting": 1.0, "good fit": 0.0, "underfitting": 0.0}),
+        overfits=per_run["verdict"].map(
+            {"overfitting": 1.0, "noisy plateau": 0.0, "good fit": 0.0, "underfitting": 0.0}
+        ),
     )
     frames = [
         _pairs_of(values, axis, strata, factors, (baselines or {}).get(axis)) for axis in factors
