@@ -197,13 +197,13 @@ def _rename_train_limit(config: dict, source: str) -> None:
 
 
 def _fill_grid(config: dict) -> None:
-    """Every axis as a list under `grid`: listed ones as given, the others from their setting."""
+    """Every axis as a list under `grid`, in the order of AXES: listed ones as given, the
+    others from their setting."""
     grid = config["grid"]
     for axis in AXES:
-        if axis not in grid:
-            grid[axis] = [config[SETTINGS[axis]][axis]]
-        if axis in FLOAT_AXES:
-            grid[axis] = [float(v) for v in grid[axis]]
+        values = grid[axis] if axis in grid else [config[SETTINGS[axis]][axis]]
+        grid.pop(axis, None)
+        grid[axis] = [float(v) for v in values] if axis in FLOAT_AXES else values
 
 
 def locate_key(key: str, layers: Sequence[tuple[str, Mapping | str | Path]]) -> str | None:
