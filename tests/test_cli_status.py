@@ -16,7 +16,7 @@ import pytest
 
 from ablation.config import run_config, run_path
 from ablation.data import load_dataset
-from ablation.status import load_study
+from ablation.study import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
 from conftest import snakemake, write_config
@@ -133,11 +133,17 @@ def test_status_follows_the_grid_through_a_study(workdir):
     assert snakemake_would_train(workdir, study) == 3  # Snakemake agrees on what it will run
     # Time left: the stale and the missing run in full, the interrupted one from epoch 2, at
     # the median training speed of the three measured runs.
+    # Each job also pays its start-up, evaluation and writing: the median of the finished
+    # jobs' wall time (Snakemake's benchmark files) beyond their training time.
     rates = [run_rate(workdir, run_of("adam", 0)), run_rate(workdir, run_of("sgd", 0))]
     rate = sorted([*rates, state_rate(state, images=1000)])[1]
-    assert report["measured_runs"] == 3
+    overhead = sum(job_overhead(workdir, run_of(o, 0)) for o in ("adam", "sgd")) / 2
+    assert overhead > 1  # a job's start-up alone (Python, torch, the data) takes seconds
+    assert report["measured_runs"] == 3 and report["measured_jobs"] == 2
     assert report["seconds_per_image_epoch"] == pytest.approx(rate, rel=1e-9)
-    assert report["seconds_left"] == pytest.approx((2 + 2 + 1) * 1000 * rate, rel=1e-9)
+    assert report["seconds_per_job"] == pytest.approx(overhead, rel=1e-9)
+    left = (2 + 2 + 1) * 1000 * rate + 3 * overhead
+    assert report["seconds_left"] == pytest.approx(left, rel=1e-9)
 
     # Without the data file, the runs to train make Snakemake prepare it anew, and the new file
     # makes it retrain the finished runs as well.
@@ -166,6 +172,13 @@ def test_status_follows_the_grid_through_a_study(workdir):
     assert running["state"] == "running" and running["epoch"] >= 1
     assert stopped["state"] == "interrupted" and stopped["epoch"] >= running["epoch"]
     assert stopped["epochs_left"] == 5000 - stopped["epoch"]
+
+    # 5. A training job killed while Snakemake goes on with another job: interrupted at the
+    # epoch of its resume state, whoever killed it.
+    killed, other = kill_one_job(workdir, study, ["adam"], seeds=[0, 1])
+    assert killed["state"] == "interrupted" and killed["epoch"] >= 1
+    assert killed["reasons"][0].startswith(f"interrupted at epoch {killed['epoch']}")
+    assert other["state"] == "running"
 
 
 def run_and_interrupt(workdir: Path, study: dict, optimizer: str, seed: int) -> tuple[dict, dict]:
@@ -200,6 +213,69 @@ def run_and_interrupt(workdir: Path, study: dict, optimizer: str, seed: int) -> 
     return running, status(workdir)["by_run"][run]
 
 
+def job_overhead(workdir: Path, run: str) -> float:
+    """Wall seconds of a finished job beyond its training, from Snakemake's benchmark file."""
+    bench = (workdir / "benchmarks" / "train_model" / f"{run}.tsv").read_text().splitlines()
+    wall = float(dict(zip(bench[0].split("\t"), bench[-1].split("\t"), strict=True))["s"])
+    m = pq.read_table(workdir / "results" / "runs" / run / "metrics.parquet").to_pandas()
+    return wall - m.loc[m["split"] == "train_running", "train_seconds"].max()
+
+
+def training_jobs(workdir: Path) -> dict[int, str]:
+    """The training jobs running in `workdir`: process id -> the run whose log it holds open."""
+    jobs = {}
+    logs = workdir / "logs" / "train_model"
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            targets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
+        except OSError:
+            continue  # gone, or not ours
+        for target in targets:
+            if target.startswith(str(logs)) and target.endswith(".log"):
+                jobs[int(proc.name)] = target[len(str(logs)) + 1 : -len(".log")]
+    return jobs
+
+
+def kill_one_job(workdir: Path, study: dict, optimizers: list, seeds: list) -> tuple[dict, dict]:
+    """Train two cells one after the other; SIGKILL the first job once it has saved an epoch,
+    let Snakemake start the second. Returns both cells' status at that moment."""
+    from ablation.config import grid_cells
+
+    targets = [t for t, c in zip(train_targets(study), grid_cells(study), strict=True)
+               if c["optimizer"] in optimizers and c["seed"] in seeds]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--keep-going", *targets,
+         "--configfile", CONFIG],
+        cwd=workdir, env=dict(os.environ, ABLATION_DEVICE="cpu"), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        first = wait_for(lambda: training_jobs(workdir), "no training job started")
+        [(pid, run)] = first.items()
+        log = workdir / "logs" / "train_model" / f"{run}.log"
+        lines = len(log.read_text().splitlines())
+        new_epochs = lambda: log.read_text().splitlines()[lines:]  # noqa: E731
+        wait_for(lambda: sum(" epoch " in line for line in new_epochs()) >= 2, "no epoch saved")
+        os.kill(pid, signal.SIGKILL)
+        others = wait_for(
+            lambda: {p: r for p, r in training_jobs(workdir).items() if r != run},
+            "Snakemake did not go on with the other job",
+        )
+        report = status(workdir)["by_run"]
+        return report[run], report[next(iter(others.values()))]
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=120)
+
+
+def wait_for(found, failure: str, seconds: float = 240):
+    deadline = time.monotonic() + seconds
+    while not (result := found()):
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.2)
+    return result
+
+
 def test_status_errors_name_the_file_and_the_fix(workdir):
     missing = ablation("status", "--configfile", "config/nope.yaml", cwd=workdir)
     assert_user_error(missing, "config/nope.yaml", "file not found")
@@ -211,16 +287,3 @@ def test_status_errors_name_the_file_and_the_fix(workdir):
     )
     assert_user_error(ablation("status", "-d", workdir / "absent"), "absent", "project folder")
     assert_user_error(ablation("status", "--cores", "0", cwd=workdir), "--cores")
-
-
-def test_merge_follows_snakemake_configfile():
-    from snakemake.utils import update_config
-
-    from ablation.status import merge_config
-
-    base = {"grid": {"seed": [0, 1], "dropout": [0.0]}, "training": {"epochs": 100}}
-    overlay = {"grid": {"seed": [5]}, "training": {"epochs": 2, "train_size": 10}, "x": 1}
-    expected = copy.deepcopy(base)
-    update_config(expected, overlay)
-    assert merge_config(base, overlay) == expected
-    assert base["training"] == {"epochs": 100}  # the base is left as it was

@@ -234,7 +234,7 @@ def _copy_workflow(dest: Path) -> Path:
 
 
 def _slurm_snakemake(workdir: Path, configfile: Path, *targets: str) -> subprocess.Popen:
-    """`snakemake --profile profiles/slurm`, as the README says, plus the settings a cluster
+    """`snakemake --profile profiles/slurm`, as documented, plus the settings a cluster
     without accounting needs: job status from squeue, no account (a no-op in plugin 2.8,
     whose account guess then fails and it submits without one)."""
     cmd = [

@@ -32,13 +32,13 @@ import torch
 from torch import nn
 
 from ablation import provenance
-from ablation.cli import positive_int
 from ablation.config import TrainConfig
+from ablation.console import positive_int
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
+from ablation.fastpath import fast_step
 from ablation.io import write_text_atomic
 from ablation.model import CLASSES, IMAGE_PIXELS, SimpleNet
 from ablation.train import (
-    fast_step,
     make_optimizer,
     make_splits,
     select_device,

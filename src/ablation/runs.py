@@ -106,7 +106,7 @@ def _last_epoch(result: RunResult) -> int:
 
 def _log_epoch(cfg: TrainConfig):
     """One progress line per epoch for the job's log: loss, time so far and time left."""
-    from ablation.progress import format_duration
+    from ablation.console import format_duration
 
     def log_epoch(summary: dict[str, Any]) -> None:
         epoch, seconds = summary["epoch"], summary["train_seconds"]

@@ -48,6 +48,8 @@ rule analyze_leaderboard:
     output:
         leaderboard="results/stats/leaderboard.parquet",
         leaderboard_csv="results/stats/leaderboard.csv",
+        early_stopping="results/stats/leaderboard_early_stopping.parquet",
+        early_stopping_csv="results/stats/leaderboard_early_stopping.csv",
     log:
         "logs/analyze_leaderboard.log",
     conda:
@@ -57,6 +59,21 @@ rule analyze_leaderboard:
         alpha=ANALYSIS["alpha"],
     script:
         "../scripts/analyze_leaderboard.py"
+
+
+# The factorial design as one linear model: type II ANOVA (ablation.stats.anova).
+rule analyze_anova:
+    input:
+        overfitting=rules.analyze_overfitting.output.overfitting,
+    output:
+        anova="results/stats/anova.parquet",
+        anova_csv="results/stats/anova.csv",
+    log:
+        "logs/analyze_anova.log",
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/analyze_anova.py"
 
 
 rule analyze_factors:
@@ -92,6 +109,37 @@ rule analyze_regularization:
         confidence=ANALYSIS["confidence"],
     script:
         "../scripts/analyze_regularization.py"
+
+
+# Statistics for any axes: paired effects of every axis against its first level,
+# interaction strength, more data (when train_size varies), transfer (when dataset does).
+rule analyze_axes:
+    input:
+        overfitting=rules.analyze_overfitting.output.overfitting,
+        marginal=rules.analyze_factors.output.marginal,
+        interactions=rules.analyze_factors.output.interactions,
+    output:
+        paired_runs="results/stats/paired_runs.parquet",
+        paired_effects="results/stats/paired_effects.parquet",
+        paired_effects_csv="results/stats/paired_effects.csv",
+        interaction_strength="results/stats/interaction_strength.parquet",
+        interaction_strength_csv="results/stats/interaction_strength.csv",
+        datasize_curve="results/stats/datasize_curve.parquet",
+        datasize_curve_csv="results/stats/datasize_curve.csv",
+        datasize_worth="results/stats/datasize_worth.parquet",
+        datasize_worth_csv="results/stats/datasize_worth.csv",
+        rank_agreement="results/stats/rank_agreement.parquet",
+        rank_agreement_csv="results/stats/rank_agreement.csv",
+        transfer_findings="results/stats/transfer_findings.parquet",
+        transfer_findings_csv="results/stats/transfer_findings.csv",
+    log:
+        "logs/analyze_axes.log",
+    conda:
+        CONDA_ENV
+    params:
+        confidence=ANALYSIS["confidence"],
+    script:
+        "../scripts/analyze_axes.py"
 
 
 rule analyze_anomalies:

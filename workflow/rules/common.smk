@@ -70,6 +70,7 @@ def final_targets():
         "results/metrics.parquet",
         "results/summary.csv",
         "results/stats/leaderboard.csv",
+        "results/stats/anova.csv",
         "results/stats/seed_summary.csv",
         "results/stats/marginal_means.csv",
         "results/stats/interactions.csv",

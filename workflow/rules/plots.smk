@@ -7,6 +7,9 @@ rule plot_learning_curves:
     input:
         seed_summary=rules.analyze_seeds.output.summary,
         gaps=rules.analyze_overfitting.output.gaps,
+        # the facets of figures of configurations (ablation.report.build.layout_of)
+        overfitting=rules.analyze_overfitting.output.overfitting,
+        marginal_means=rules.analyze_factors.output.marginal,
     output:
         loss=report(
             "results/plots/learning_curves_loss.png",
@@ -36,6 +39,7 @@ rule plot_overfitting:
         overfitting=rules.analyze_overfitting.output.overfitting,
         configs=rules.analyze_overfitting.output.configs,
         seed_summary=rules.analyze_seeds.output.summary,
+        marginal_means=rules.analyze_factors.output.marginal,
     output:
         panels=report(
             "results/plots/overfitting_panels.png",
@@ -60,6 +64,9 @@ rule plot_overfitting:
 rule plot_heatmap:
     input:
         leaderboard=rules.analyze_leaderboard.output.leaderboard,
+        # the facets of figures of configurations (ablation.report.build.layout_of)
+        overfitting=rules.analyze_overfitting.output.overfitting,
+        marginal_means=rules.analyze_factors.output.marginal,
     output:
         heatmap=report(
             "results/plots/accuracy_heatmap.png",
@@ -79,6 +86,7 @@ rule plot_factors:
     input:
         marginal=rules.analyze_factors.output.marginal,
         interactions=rules.analyze_factors.output.interactions,
+        strength=rules.analyze_axes.output.interaction_strength,
     output:
         effects=report(
             "results/plots/factor_effects.png",
@@ -141,6 +149,9 @@ rule plot_anomalies:
     input:
         metrics=rules.aggregate_metrics.output.metrics,
         anomalies=rules.analyze_anomalies.output.anomalies,
+        # the facets of figures of configurations (ablation.report.build.layout_of)
+        overfitting=rules.analyze_overfitting.output.overfitting,
+        marginal_means=rules.analyze_factors.output.marginal,
     output:
         timeline=report(
             "results/plots/anomaly_timeline.png",
@@ -154,3 +165,40 @@ rule plot_anomalies:
         CONDA_ENV
     script:
         "../scripts/plot_anomalies.py"
+
+
+# Figures for any axes: paired effects of every axis, more data, transfer; a short
+# note in place of a figure whose study lacks what it shows.
+rule plot_axes:
+    input:
+        paired_effects=rules.analyze_axes.output.paired_effects,
+        datasize_curve=rules.analyze_axes.output.datasize_curve,
+        rank_agreement=rules.analyze_axes.output.rank_agreement,
+        leaderboard=rules.analyze_leaderboard.output.leaderboard,
+    output:
+        paired_changes=report(
+            "results/plots/paired_changes.png",
+            caption="../report/paired_changes.rst",
+            category="Figures",
+            subcategory="Factor effects",
+        ),
+        datasize=report(
+            "results/plots/datasize.png",
+            caption="../report/datasize.rst",
+            category="Figures",
+            subcategory="More data",
+        ),
+        transfer=report(
+            "results/plots/transfer.png",
+            caption="../report/transfer.rst",
+            category="Figures",
+            subcategory="Transfer",
+        ),
+    log:
+        "logs/plot_axes.log",
+    conda:
+        CONDA_ENV
+    params:
+        confidence=STUDY["analysis"]["confidence"],
+    script:
+        "../scripts/plot_axes.py"

@@ -14,6 +14,8 @@ rule render_report:
         runs=rules.aggregate_metrics.output.runs,
         summary=rules.aggregate_metrics.output.summary_parquet,
         leaderboard=rules.analyze_leaderboard.output.leaderboard,
+        leaderboard_early_stopping=rules.analyze_leaderboard.output.early_stopping,
+        anova=rules.analyze_anova.output.anova,
         seed_summary=rules.analyze_seeds.output.summary,
         marginal_means=rules.analyze_factors.output.marginal,
         interactions=rules.analyze_factors.output.interactions,
@@ -22,6 +24,12 @@ rule render_report:
         regularization_effects=rules.analyze_regularization.output.effects,
         anomalies=rules.analyze_anomalies.output.anomalies,
         confused_pairs=rules.analyze_confusion.output.pairs,
+        paired_effects=rules.analyze_axes.output.paired_effects,
+        interaction_strength=rules.analyze_axes.output.interaction_strength,
+        datasize_curve=rules.analyze_axes.output.datasize_curve,
+        datasize_worth=rules.analyze_axes.output.datasize_worth,
+        rank_agreement=rules.analyze_axes.output.rank_agreement,
+        transfer_findings=rules.analyze_axes.output.transfer_findings,
         data=DATA_FILES,
         # figures, by their name in ablation.report.figures.FIGURES
         learning_curves_loss=rules.plot_learning_curves.output.loss,
@@ -34,6 +42,9 @@ rule render_report:
         confusion_matrices=rules.plot_confusion.output.matrices,
         accuracy_vs_time=rules.plot_cost.output.cost,
         anomaly_timeline=rules.plot_anomalies.output.timeline,
+        paired_changes=rules.plot_axes.output.paired_changes,
+        datasize=rules.plot_axes.output.datasize,
+        transfer=rules.plot_axes.output.transfer,
     output:
         html="reports/summary.html",
     log:

@@ -13,7 +13,7 @@ rule train_model:
         CONDA_ENV
     threads: 1
     # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at a
-    # time uses it). Measured: peak RSS ~0.9 GB, 100 epochs ~1 minute (README, "Speed").
+    # time uses it). Measured: peak RSS ~0.9 GB, 100 epochs ~1 minute (docs/speed.md).
     resources:
         gpu=uses_gpu(),
         mem_mb=1500,

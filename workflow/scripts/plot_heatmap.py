@@ -3,7 +3,9 @@
 import pandas as pd
 
 from ablation import logs, plots
+from ablation.report.build import layout_of
 
 logs.setup(snakemake.log[0])
-heatmap = plots.accuracy_heatmaps(pd.read_parquet(snakemake.input.leaderboard))
+tables = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
+heatmap = plots.accuracy_heatmaps(tables["leaderboard"], layout_of(tables))
 plots.save_figure(heatmap, snakemake.output.heatmap)

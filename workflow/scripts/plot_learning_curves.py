@@ -3,12 +3,13 @@
 import pandas as pd
 
 from ablation import logs, plots
+from ablation.report.build import layout_of
 
 logs.setup(snakemake.log[0])
+tables = {name: pd.read_parquet(path) for name, path in snakemake.input.items()}
+layout = layout_of(tables)
 curves = plots.learning_curve_table(
-    pd.read_parquet(snakemake.input.seed_summary),
-    pd.read_parquet(snakemake.input.gaps),
-    confidence=snakemake.params.confidence,
+    tables["seed_summary"], tables["gaps"], snakemake.params.confidence, layout
 )
-plots.save_figure(plots.learning_curves(curves, "loss"), snakemake.output.loss)
-plots.save_figure(plots.learning_curves(curves, "accuracy"), snakemake.output.accuracy)
+plots.save_figure(plots.learning_curves(curves, "loss", layout), snakemake.output.loss)
+plots.save_figure(plots.learning_curves(curves, "accuracy", layout), snakemake.output.accuracy)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ablation import plots
 from ablation.aggregate import config_summary, run_summary
+from ablation.report.axes_sections import AXES_FIGURES, figure_applies
 from ablation.report.inputs import ReportInputs, finished_digest, finished_runs
 from ablation.report.render import build_html
 
@@ -24,26 +25,42 @@ __all__ = ["finished_digest", "finished_runs", "partial_report", "read_runs"]
 
 FigureMaker = Callable[[dict[str, pd.DataFrame], float], Any]
 
+
+def layout_of(tables: Mapping[str, pd.DataFrame]) -> plots.Layout:
+    """The facets of every figure of configurations (the plot_* rules choose the same)."""
+    importance = plots.axis_importance(tables["marginal_means"])
+    return plots.choose_layout(tables["overfitting"], importance)
+
+
+def _curves(t: Mapping[str, pd.DataFrame], c: float) -> pd.DataFrame:
+    return plots.learning_curve_table(t["seed_summary"], t["gaps"], c, layout_of(t))
+
+
 # How each figure of the report is drawn from the tables (the plot_* rules do the same).
 FIGURE_MAKERS: dict[str, FigureMaker] = {
-    "accuracy_heatmap": lambda t, c: plots.accuracy_heatmaps(t["leaderboard"]),
+    "accuracy_heatmap": lambda t, c: plots.accuracy_heatmaps(t["leaderboard"], layout_of(t)),
     "factor_effects": lambda t, c: plots.factor_effects(t["marginal_means"]),
-    "interaction_plots": lambda t, c: plots.interaction_plots(t["interactions"]),
+    "interaction_plots": lambda t, c: plots.interaction_plots(
+        t["interactions"], strength=t["interaction_strength"]
+    ),
     "accuracy_vs_time": lambda t, c: plots.accuracy_vs_time(t["runs"]),
     "overfitting_panels": lambda t, c: plots.overfitting_panels(
         t["gaps"], t["overfitting"], t["overfitting_configs"]
     ),
-    "accuracy_gap": lambda t, c: plots.accuracy_gap(t["seed_summary"]),
-    "learning_curves_loss": lambda t, c: plots.learning_curves(
-        plots.learning_curve_table(t["seed_summary"], t["gaps"], c), "loss"
+    "accuracy_gap": lambda t, c: plots.accuracy_gap(
+        t["seed_summary"], layout=layout_of(t), gaps=t["gaps"], confidence=c
     ),
+    "learning_curves_loss": lambda t, c: plots.learning_curves(_curves(t, c), "loss", layout_of(t)),
     "learning_curves_accuracy": lambda t, c: plots.learning_curves(
-        plots.learning_curve_table(t["seed_summary"], t["gaps"], c), "accuracy"
+        _curves(t, c), "accuracy", layout_of(t)
     ),
-    "anomaly_timeline": lambda t, c: plots.anomaly_timeline(t["metrics"], t["anomalies"]),
+    "anomaly_timeline": lambda t, c: plots.anomaly_timeline(
+        t["metrics"], t["anomalies"], layout_of(t)
+    ),
     "confusion_matrices": lambda t, c: plots.confusion_matrices(
         t["confusion_by_config"], t["leaderboard"]
     ),
+    **{name: make for name, (make, _) in AXES_FIGURES.items()},
 }
 
 
@@ -85,5 +102,6 @@ def partial_report(
         inputs = ReportInputs(**{k: v for k, v in tables.items() if k in ReportInputs.fields()})
         confidence = float((study.get("analysis") or {}).get("confidence", 0.95))
         for name, make in FIGURE_MAKERS.items():
-            figures[name] = plots.figure_bytes(make(tables, confidence))
+            if figure_applies(name, tables):
+                figures[name] = plots.figure_bytes(make(tables, confidence))
     return build_html(inputs, figures, study, expected_runs, data_sha256, wall_seconds)
