@@ -18,10 +18,9 @@ from torch import nn
 from ablation import bench
 from ablation.config import TrainConfig
 from ablation.data import load_dataset, prepare_dataset
+from ablation.fastpath import FastMLP, fast_step
 from ablation.model import ACTIVATIONS, SimpleNet
 from ablation.train import (
-    FastMLP,
-    fast_step,
     make_optimizer,
     make_splits,
     train_epoch,
@@ -34,6 +33,8 @@ OPTIMIZERS = {
     "sgd": ("SGD", {"lr": 0.1}),
     "nesterov": ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
     "rmsprop": ("RMSprop", {"lr": 1e-3}),
+    "rmsprop-momentum": ("RMSprop", {"lr": 1e-3, "momentum": 0.9, "alpha": 0.9}),
+    "rmsprop-centered": ("RMSprop", {"lr": 1e-3, "centered": True}),
     "amsgrad": ("Adam", {"lr": 1e-3, "amsgrad": True}),
 }
 
@@ -50,7 +51,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def small(mnist):
     """700 training images: 10 full batches of 64 and a short one of 60."""
-    cfg = TrainConfig(train_limit=700, validation_size=1000)
+    cfg = TrainConfig(train_size=700, validation_size=1000)
     return make_splits(cfg, mnist, torch.device("cpu"))["train"]
 
 
@@ -123,8 +124,15 @@ def test_fast_step_only_where_it_is_the_same_call(small):
     momentum = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, fused=True)
     assert fast_step(momentum) is None  # a momentum buffer: left to optimizer.step()
     rmsprop = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+    assert fast_step(rmsprop) is None  # no state before the first step
     rmsprop.step()
-    assert fast_step(rmsprop) is None  # every other class: optimizer.step()
+    assert fast_step(rmsprop) is not None  # no fused kernel in torch: written out
+    centered = torch.optim.RMSprop(model.parameters(), lr=1e-3, centered=True)
+    centered.step()
+    assert fast_step(centered) is None
+    adagrad = torch.optim.Adagrad(model.parameters(), lr=1e-3)
+    adagrad.step()
+    assert fast_step(adagrad) is None  # every other class: optimizer.step()
 
 
 def test_other_models_train_through_autograd(small):

@@ -125,12 +125,12 @@ def test_loading_never_runs_code(tmp_path, how):
 
 def test_state_file_of_another_config_is_not_a_checkpoint(tmp_path):
     """A resume state (results/.resume/...) passed by mistake."""
-    from ablation.train import _save_state
+    from ablation.resume import save_state
 
     cfg = replace(CFG, epochs=1)
     model = SimpleNet(hidden_size=32)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     state = {"epoch": 1, "history": [], "train_seconds": 0.0, "last_finite": model.state_dict()}
-    _save_state(tmp_path / "state.pt", cfg, model, optimizer, torch.Generator(), state)
+    save_state(tmp_path / "state.pt", cfg, model, optimizer, torch.Generator(), state)
     with pytest.raises(CheckpointError, match="holds no SimpleNet weights"):
         load_model(tmp_path / "state.pt")

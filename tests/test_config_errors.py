@@ -223,7 +223,7 @@ def test_snakemake_reads_yaml11_exponents_as_numbers(workdir):
         "  seed: [0]\n"
         "optimizers:\n"
         "  adam: {class: Adam, lr: 1e-3}\n"
-        "training: {epochs: 2, milestones: [1, 2], train_limit: 1000}\n"
+        "training: {epochs: 2, milestones: [1, 2], train_size: 1000}\n"
     )
     from snakemake.common.configfile import load_configfile
 

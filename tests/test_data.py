@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from ablation.data import FILES, DataError, load_dataset, prepare_dataset
+from ablation.data import DATA_DIR_ENV, FILES, DataError, load_dataset, prepare_dataset
 from conftest import snakemake, write_config
 from robustness_helpers import study
 
@@ -80,7 +80,7 @@ def test_wrong_image_shape(tmp_path):
               "test_images": (10_000, 28, 28), "test_labels": (10_000,)}  # fmt: skip
     for key, shape in shapes.items():
         (folder / FILES[key]).write_bytes(idx_file(np.zeros(shape, np.uint8)))
-    message = refused("fashion_mnist", tmp_path / "root", folder)
+    message = refused("kmnist", tmp_path / "root", folder)
     assert message.startswith(f"{folder / FILES['train_images']}: images of shape (60000, 28, 27)")
     assert "expected (60000, 28, 28)" in message
 
@@ -112,15 +112,18 @@ def test_offline_without_local_dir_says_what_to_do(tmp_path):
         "    print(err)\n"
     )
     dead = "http://127.0.0.1:9"
-    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy" and k != DATA_DIR_ENV}
     env.update(http_proxy=dead, https_proxy=dead, HTTP_PROXY=dead, HTTPS_PROXY=dead)
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "root")], env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     message = done.stdout
     assert message.startswith(f"could not download mnist into {tmp_path / 'root'}")
-    assert "Offline? Set data.local_dir in the config" in message
+    assert "Offline? put the four original mnist files (train-images-idx3-ubyte.gz, " in message
+    assert "t10k-labels-idx1-ubyte.gz" in message
+    assert "$ABLATION_DATA_DIR/MNIST/raw (set ABLATION_DATA_DIR to a folder of datasets)" in message
     assert str(tmp_path / "root" / "MNIST" / "raw") in message
+    assert "data.local_dir" in message
     assert not (tmp_path / "root" / "mnist.pt").exists()
 
 
@@ -156,7 +159,7 @@ def test_compact_file_never_runs_code(tmp_path):
 @pytest.mark.workflow
 def test_snakemake_shows_the_data_error(workdir, tmp_path):
     config = study()
-    config["data"]["local_dir"] = str(tmp_path / "nowhere")
+    config["data"] = {"local_dir": str(tmp_path / "nowhere")}
     configfile = write_config(workdir, config)
     done = snakemake(workdir, "--configfile", str(configfile), check=False)
     output = done.stdout + done.stderr

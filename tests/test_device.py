@@ -15,7 +15,7 @@ from ablation.checkpoint import load_model
 from ablation.config import TrainConfig, grid_cells, run_path, validate_config
 from ablation.runs import run_job
 from ablation.train import select_device
-from conftest import MNIST_RAW, write_config
+from conftest import write_config
 
 
 def gpu(test):
@@ -33,8 +33,7 @@ ONE_RUN = {
         "dropout": [0.0],
         "seed": [0],
     },
-    "training": {"epochs": 1, "milestones": [1], "train_limit": 500, "validation_size": 500},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 1, "milestones": [1], "train_size": 500, "validation_size": 500},
 }
 
 

@@ -62,7 +62,7 @@ def test_learning_curves_facets_and_legends(tables, metric):
     assert {ax.get_xlabel() for ax in axes} - {""} == {"epoch"}
     # regularization by colour, split by line style, in the figure legends
     assert {"regularization", "split", "train", "validation", "test"} <= legend_texts(fig)
-    assert "wd 0.0001, dropout 0.2" in legend_texts(fig)
+    assert "wd 1e-04, dropout 0.2" in legend_texts(fig)
     # per panel: one line per regularization x split, one band each
     lines = [ln for ln in axes[0].get_lines() if len(ln.get_xdata()) > 1]
     bands = [c for c in axes[0].collections if isinstance(c, PolyCollection)]
@@ -101,8 +101,8 @@ def test_heatmaps_one_panel_per_regularization(tables):
     assert {ax.get_title() for ax in axes} == {
         "wd 0, dropout 0",
         "wd 0, dropout 0.2",
-        "wd 0.0001, dropout 0",
-        "wd 0.0001, dropout 0.2",
+        "wd 1e-04, dropout 0",
+        "wd 1e-04, dropout 0.2",
     }
     notes = [t.get_text() for ax in axes for t in ax.texts]
     best = board.iloc[0]
@@ -208,5 +208,5 @@ def test_regularization_labels_are_ordered():
     assert list(labelled["regularization"].cat.categories) == [
         "wd 0, dropout 0",
         "wd 0, dropout 0.2",
-        "wd 0.0001, dropout 0",
+        "wd 1e-04, dropout 0",
     ]

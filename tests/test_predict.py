@@ -25,7 +25,7 @@ from cli_helpers import ablation, ablation_json, assert_user_error
 def checkpoint(tmp_path_factory, mnist_file) -> Path:
     """A model.pt of the pipeline: 2 epochs on 10,000 MNIST images (about 91% test accuracy)."""
     out = tmp_path_factory.mktemp("run")
-    cfg = TrainConfig(epochs=2, milestones=(1, 2), train_limit=10_000, validation_size=1000)
+    cfg = TrainConfig(epochs=2, milestones=(1, 2), train_size=10_000, validation_size=1000)
     run_job(
         cfg, mnist_file, out / "metrics.parquet", out / "model.pt", out / "confusion.parquet",
         out / "state.pt",

@@ -29,7 +29,7 @@ from robustness_helpers import (  # one_thread: a fixture
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-SMALL = TrainConfig(epochs=4, milestones=(1, 3, 4), train_limit=640, validation_size=500)
+SMALL = TrainConfig(epochs=4, milestones=(1, 3, 4), train_size=640, validation_size=500)
 CASES = {
     # fused Adam keeps its step counters as tensors; dropout draws from the global RNG
     "adam-dropout": replace(SMALL, dropout=0.3),
@@ -146,12 +146,12 @@ def test_unusable_states_are_ignored(mnist, tmp_path, caplog):
 def test_killed_snakemake_resumes_bitwise(workdir, mnist_file, tmp_path_factory, monkeypatch):
     """`kill -9` of Snakemake and its job mid-epoch; the next call finishes the same run."""
     config = study(
-        epochs=6, milestones=[1, 3, 6], train_limit=6000, batch_size=16, validation_size=2000
+        epochs=6, milestones=[1, 3, 6], train_size=6000, batch_size=16, validation_size=2000
     )
     configfile = str(write_config(workdir, config))
     (workdir / "results" / "data").mkdir(parents=True)
     shutil.copy2(mnist_file, workdir / "results" / "data" / "mnist.pt")  # data rule not under test
-    run, state = run_dir(workdir), state_file(workdir)
+    run, state = run_dir(workdir, config=config), state_file(workdir, config=config)
     target = str((run / "model.pt").relative_to(workdir))
 
     proc = start_snakemake(workdir, target, "--configfile", configfile)

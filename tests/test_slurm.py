@@ -29,7 +29,7 @@ import pytest
 import torch
 
 from ablation.config import grid_cells, run_path, validate_config
-from conftest import MNIST_RAW, REPO, WORKFLOW_FILES, snakemake, write_config
+from conftest import REPO, WORKFLOW_FILES, snakemake, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 
@@ -48,8 +48,7 @@ STUDY = {
         "dropout": [0.2],
         "seed": [0],
     },
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 
 

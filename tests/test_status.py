@@ -19,7 +19,7 @@ from ablation.data import load_dataset
 from ablation.study import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
-from conftest import MNIST_RAW, snakemake, write_config
+from conftest import snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -33,15 +33,14 @@ STUDY = {
         "seed": [0],
     },
     "optimizers": {"sgd": {"class": "SGD", "lr": 1.0e6}},
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 CONFIG = "config/study.yaml"
 
 
 def run_of(optimizer: str, seed: int) -> str:
     cell = {"activation": "identity", "optimizer": optimizer, "weight_decay": 0.0, "dropout": 0.0}
-    return run_path({**cell, "seed": seed})
+    return run_path({**cell, "seed": seed, "train_size": 1000, "validation_size": 1000})
 
 
 def status(workdir: Path, *args: str) -> dict:

@@ -38,7 +38,8 @@ def test_outputs_hold_every_run(study_run):
     test = metrics[(metrics["split"] == "test") & (metrics["epoch"] == 2)]
     assert len(test) == 8 and test["accuracy"].between(0.5, 1.0).all()
     run_dir = (
-        workdir / "results/runs/activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0/seed=1"
+        workdir / "results/runs/activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0"
+        "/train_size=1000/validation_size=1000/seed=1"
     )
     assert {p.name for p in run_dir.iterdir()} >= {
         "metrics.parquet",

@@ -4,6 +4,7 @@
     ablation evaluate CHECKPOINT           loss, accuracy, confusion matrix on a dataset
     ablation status                        which grid cells are done, missing, stale, ...
     ablation bench                         training speed on this machine
+    ablation seeds-overlay                 the config overlay adding the seeds a study needs
 
 Exit status: 0 success; 1 the work failed (e.g. the dataset cannot be obtained);
 2 the command line, or a file named on it, is wrong (the message says which and how
@@ -18,6 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from ablation import seeds_overlay
 from ablation.console import Failure, UsageError, positive_int
 
 PROG = "ablation"
@@ -51,6 +53,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     _add_evaluate(commands)
     _add_status(commands)
     _add_bench(commands, load=bool(argv) and argv[0] == "bench")
+    _add_seeds_overlay(commands)
     return parser
 
 
@@ -306,3 +309,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _add_seeds_overlay(commands) -> None:
+    from ablation.stats.power import MAX_OVERLAY_SEEDS
+
+    p = _subparser(
+        commands,
+        "seeds-overlay",
+        seeds_overlay.SUMMARY,
+        seeds_overlay.__doc__ or "",
+        seeds_overlay.EXAMPLES,
+    )
+    _add_config_options(p)
+    p.add_argument(
+        "--leaderboard",
+        default="results/stats/leaderboard.parquet",
+        metavar="FILE",
+        help="the leaderboard of the study (rule analyze_leaderboard)",
+    )
+    p.add_argument(
+        "--max-seeds",
+        type=positive_int,
+        default=MAX_OVERLAY_SEEDS,
+        metavar="N",
+        help="differences needing more seeds than this are left unresolved",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write the overlay here (default: print)")
+    p.set_defaults(func=seeds_overlay.run)

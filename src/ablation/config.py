@@ -3,6 +3,10 @@
 One source of truth: a value flows config -> grid cell -> `TrainConfig` -> a
 column of the metrics table. Every error a user can cause here names the file,
 the key and the fix, and is raised before any job starts.
+
+Any axis of `ablation.axes.AXES` may be listed under `grid:`; an axis not listed
+takes its single value from `training:` (or `data:` for `dataset`). After
+validation `config["grid"]` holds every axis as a list, so a grid lists always wins.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import contextlib
 import copy
 import dataclasses
 import difflib
+import functools
 import hashlib
 import inspect
 import itertools
@@ -25,7 +30,21 @@ from typing import Any
 import jsonschema
 import yaml
 
-AXES = ("activation", "optimizer", "weight_decay", "dropout", "seed")
+from ablation.axes import AXES
+
+# Always in a run's folder (the study's first axes); the others only off their default,
+# so that runs keep their folder when a study grows a new axis.
+PATH_AXES = ("activation", "optimizer", "weight_decay", "dropout", "seed")
+# Where an axis's single value lives when the grid does not list it.
+SETTINGS = {
+    "dataset": "data",
+    "lr_scale": "training",
+    "hidden_size": "training",
+    "batch_size": "training",
+    "train_size": "training",
+    "validation_size": "training",
+}
+FLOAT_AXES = ("lr_scale", "weight_decay", "dropout")
 ACTIVATION_NAMES = ("relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu", "silu", "identity")
 TRAIN_IMAGES = 60_000  # every supported dataset has 60,000 training images
 _INT = re.compile(r"^[+-]?\d+$")
@@ -48,7 +67,9 @@ class TrainConfig:
     activation: str = "relu"
     optimizer: str = "adam"  # preset name, as on the grid axis
     optimizer_class: str = "Adam"  # class in torch.optim
+    # The preset's arguments, its lr already multiplied by `lr_scale`.
     optimizer_kwargs: dict[str, Any] = field(default_factory=lambda: {"lr": 0.001})
+    lr_scale: float = 1.0
     weight_decay: float = 0.0
     dropout: float = 0.0
     seed: int = 0
@@ -57,12 +78,13 @@ class TrainConfig:
     batch_size: int = 64
     hidden_size: int = 128
     validation_size: int = 10_000
-    train_limit: int | None = None
+    train_size: int | None = None  # training images; None = all the validation split leaves
     eval_batch_size: int = 10_000
     dataset: str = "mnist"
 
     @property
     def lr(self) -> float:
+        """The learning rate the optimizer gets (preset lr x lr_scale)."""
         return float(self.optimizer_kwargs["lr"])
 
     def cell(self) -> dict[str, Any]:
@@ -76,8 +98,11 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """Also reads configs stored before `train_limit` was renamed `train_size`."""
         d = dict(d)
         d["milestones"] = tuple(d["milestones"])
+        if "train_limit" in d:
+            d["train_size"] = d.pop("train_limit")
         return cls(**d)
 
     def hash(self) -> str:
@@ -145,10 +170,40 @@ def _validate(config: dict, source: str) -> dict:
     config = _coerce_numbers(copy.deepcopy(config))
     schema = load_schema()
     _check_schema(config, schema, source)
+    _rename_train_limit(config, source)
     _fill_defaults(config, schema)
+    listed = set(config["grid"])
+    _fill_grid(config)
     _check_semantics(config, source)
+    _check_sizes(config, source, listed)
     config["training"]["milestones"] = sorted(config["training"]["milestones"])
     return config
+
+
+def _rename_train_limit(config: dict, source: str) -> None:
+    """`training.train_limit` (deprecated) is read as `training.train_size`."""
+    training = config.get("training") or {}
+    limit = training.pop("train_limit", None)
+    if limit is None:
+        return
+    if training.get("train_size") not in (None, limit):
+        raise ConfigError(
+            source,
+            "training.train_limit",
+            f"{limit} contradicts training.train_size = {training['train_size']}",
+            "remove train_limit (its old name); train_size sets the training images",
+        )
+    training["train_size"] = limit
+
+
+def _fill_grid(config: dict) -> None:
+    """Every axis as a list under `grid`: listed ones as given, the others from their setting."""
+    grid = config["grid"]
+    for axis in AXES:
+        if axis not in grid:
+            grid[axis] = [config[SETTINGS[axis]][axis]]
+        if axis in FLOAT_AXES:
+            grid[axis] = [float(v) for v in grid[axis]]
 
 
 def locate_key(key: str, layers: Sequence[tuple[str, Mapping | str | Path]]) -> str | None:
@@ -335,13 +390,49 @@ def _check_semantics(config: dict, source: str) -> None:
             f"{late} lie beyond training.epochs = {epochs}",
             "drop them or raise training.epochs",
         )
-    if training["validation_size"] >= TRAIN_IMAGES:
-        raise ConfigError(
-            source,
-            "training.validation_size",
-            f"{training['validation_size']} leaves no training images",
-            f"use a value below {TRAIN_IMAGES} (default 10000; 0 = no validation set)",
-        )
+
+
+def _check_sizes(config: dict, source: str, listed: set[str]) -> None:
+    """Validation, training and batch sizes that fit the 60,000 training images."""
+    grid = config["grid"]
+
+    def key(axis: str) -> str:
+        return f"grid.{axis}" if axis in listed else f"{SETTINGS[axis]}.{axis}"
+
+    for held_out in grid["validation_size"]:
+        if held_out >= TRAIN_IMAGES:
+            raise ConfigError(
+                source,
+                key("validation_size"),
+                f"{held_out} leaves no training images",
+                f"use a value below {TRAIN_IMAGES} (default 10000; 0 = no validation set)",
+            )
+        left = TRAIN_IMAGES - held_out
+        sizes = [left if n is None else n for n in grid["train_size"]]
+        too_many = [n for n in sizes if n > left]
+        if too_many:
+            raise ConfigError(
+                source,
+                key("train_size"),
+                f"{too_many[0]} training images asked for, but validation_size {held_out} "
+                f"leaves {left} of the {TRAIN_IMAGES}",
+                f"use at most {left} (null = all of them), or a smaller validation_size",
+            )
+        if len(set(sizes)) < len(sizes):
+            raise ConfigError(
+                source,
+                key("train_size"),
+                f"{grid['train_size']} lists all {left} training images twice (null = all)",
+                "list each size once",
+            )
+        for batch in grid["batch_size"]:
+            if batch > min(sizes):
+                raise ConfigError(
+                    source,
+                    key("batch_size"),
+                    f"{batch} is larger than the training set ({min(sizes)} images)",
+                    f"use a batch size of at most {min(sizes)}, or more training images",
+                )
 
 
 def _check_preset(name: str, preset: dict, source: str) -> None:
@@ -382,7 +473,7 @@ def _check_preset(name: str, preset: dict, source: str) -> None:
 # ---------------------------------------------------------------------------- the grid
 
 
-RUN_PATTERN = "/".join(f"{axis}={{{axis}}}" for axis in AXES)  # the run folder, as wildcards
+RUN_PATTERN = "{run}"  # the run folder, as one wildcard (its depth varies with the axes)
 
 
 def format_value(value: Any) -> str:
@@ -390,19 +481,49 @@ def format_value(value: Any) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
+@functools.cache
+def path_defaults() -> dict[str, Any]:
+    """The schema's default of each axis outside `PATH_AXES`: off it, the axis joins the path."""
+    properties = load_schema()["properties"]
+    return {
+        axis: _typed(axis, properties[home]["properties"][axis]["default"])
+        for axis, home in SETTINGS.items()
+    }
+
+
 def grid_cells(config: dict) -> list[dict[str, Any]]:
-    """Every combination of the grid axes, in a stable order."""
+    """Every combination of the grid's axes (a validated config), in a stable order.
+
+    A `train_size` equal to every image the validation split leaves reads as None
+    (all), so that it names the same run as a study without that axis.
+    """
     grid = config["grid"]
-    values = [
-        [float(v) if axis in ("weight_decay", "dropout") else v for v in grid[axis]]
+    values = [[_typed(axis, v) for v in grid[axis]] for axis in AXES]
+    cells = [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*values)]
+    for cell in cells:
+        if cell["train_size"] == TRAIN_IMAGES - cell["validation_size"]:
+            cell["train_size"] = None
+    return cells
+
+
+def run_path(cell: Mapping[str, Any]) -> str:
+    """The Hive-style folder of one run, e.g. `activation=relu/optimizer=adam/...`.
+
+    The axes of `PATH_AXES` always appear; any other only when off its default, in
+    the order of `AXES` (e.g. `.../optimizer=adam/lr_scale=0.5/weight_decay=0.0/...`).
+    """
+    defaults = path_defaults()
+    return "/".join(
+        f"{axis}={format_value(_typed(axis, cell[axis]))}"
         for axis in AXES
-    ]
-    return [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*values)]
+        if axis in PATH_AXES or (axis in cell and _typed(axis, cell[axis]) != defaults[axis])
+    )
 
 
-def run_path(cell: dict[str, Any]) -> str:
-    """The Hive-style folder of one run, e.g. `activation=relu/optimizer=adam/...`."""
-    return "/".join(f"{axis}={format_value(cell[axis])}" for axis in AXES)
+def run_id(path: str | Path) -> str:
+    """The run folder within a path (a benchmark file, a log): its `key=value` parts."""
+    folder = "/".join(seg for seg in Path(path).parts if "=" in seg)
+    return re.sub(r"\.[A-Za-z]\w*$", "", folder)  # a file's extension, never a value's digits
 
 
 def parse_run_path(path: str) -> dict[str, str]:
@@ -411,32 +532,46 @@ def parse_run_path(path: str) -> dict[str, str]:
     return {axis: parts[axis] for axis in AXES if axis in parts}
 
 
-def find_cell(config: dict, wildcards: dict[str, str]) -> dict[str, Any]:
-    """The grid cell whose path segments equal `wildcards` exactly."""
+def find_cell(config: dict, wildcards: Mapping[str, str]) -> dict[str, Any]:
+    """The grid cell of a run folder: `wildcards` holds `run` (the folder) or its axes."""
+    if "run" in wildcards:
+        wanted = wildcards["run"]
+    else:
+        wanted = "/".join(f"{a}={wildcards[a]}" for a in AXES if a in wildcards)
     for cell in grid_cells(config):
-        if all(format_value(cell[a]) == str(wildcards[a]) for a in AXES):
+        if run_path(cell) == wanted:
             return cell
     raise KeyError(f"no grid cell matches {dict(wildcards)}")
 
 
 def run_config(config: dict, cell: dict[str, Any]) -> TrainConfig:
-    """The typed config of one grid cell."""
+    """The typed config of one grid cell (axes it lacks take their `training:`/`data:` value)."""
+    cell = {**{axis: config[home][axis] for axis, home in SETTINGS.items()}, **cell}
     preset = dict(config["optimizers"][cell["optimizer"]])
+    lr_scale = float(cell["lr_scale"])
     training = config["training"]
     return TrainConfig(
         activation=cell["activation"],
         optimizer=cell["optimizer"],
         optimizer_class=preset.pop("class"),
-        optimizer_kwargs=preset,
+        optimizer_kwargs={**preset, "lr": preset["lr"] * lr_scale},
+        lr_scale=lr_scale,
         weight_decay=float(cell["weight_decay"]),
         dropout=float(cell["dropout"]),
         seed=int(cell["seed"]),
         epochs=training["epochs"],
         milestones=tuple(training["milestones"]),
-        batch_size=training["batch_size"],
-        hidden_size=training["hidden_size"],
-        validation_size=training["validation_size"],
-        train_limit=training["train_limit"],
+        batch_size=int(cell["batch_size"]),
+        hidden_size=int(cell["hidden_size"]),
+        validation_size=int(cell["validation_size"]),
+        train_size=cell["train_size"],
         eval_batch_size=training["eval_batch_size"],
-        dataset=config["data"]["dataset"],
+        dataset=cell["dataset"],
     )
+
+
+def _typed(axis: str, value: Any) -> Any:
+    """A grid value as its axis's type: floats for rates, ints for counts and seeds."""
+    if value is None or axis in ("dataset", "activation", "optimizer"):
+        return value
+    return float(value) if axis in FLOAT_AXES else int(value)

@@ -63,11 +63,7 @@ def metrics_rows(result: RunResult, meta: dict[str, Any]) -> list[dict[str, Any]
         "optimizer_class": cfg.optimizer_class,
         "lr": cfg.lr,
         "epochs": cfg.epochs,
-        "batch_size": cfg.batch_size,
-        "hidden_size": cfg.hidden_size,
-        "validation_size": cfg.validation_size,
-        "train_size": result.train_size,
-        "dataset": cfg.dataset,
+        "train_size": result.train_size,  # the count, also where the axis says null (all)
         **meta,
     }
     return [{**common, **row} for row in result.history]

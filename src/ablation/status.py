@@ -278,7 +278,7 @@ def _check_fresh(status: CellStatus, ws: Workspace, outputs: list[Path]) -> None
 def train_images(cfg: TrainConfig) -> int:
     """How many images one epoch of `cfg` trains on."""
     available = TRAIN_IMAGES - cfg.validation_size
-    return min(available, cfg.train_limit) if cfg.train_limit is not None else available
+    return min(available, cfg.train_size) if cfg.train_size is not None else available
 
 
 # ---------------------------------------------------------------------------- the study

@@ -23,8 +23,10 @@ Made = dict[str, Any]  # name -> DataFrame (analysis) or matplotlib Figure (plot
 AGGREGATES = ("metrics", "runs", "confusion", "summary")  # from the aggregate_metrics rule
 # Tables also written as CSV, for reading without Python.
 CSV_TABLES = frozenset({
-    "overfitting", "overfitting_configs", "seed_summary", "leaderboard", "marginal_means",
-    "interactions", "regularization_effects", "anomalies", "confused_pairs",
+    "overfitting", "overfitting_configs", "seed_summary", "leaderboard",
+    "leaderboard_early_stopping", "anova", "marginal_means", "interactions",
+    "regularization_effects", "paired_effects", "interaction_strength", "datasize_curve",
+    "datasize_worth", "rank_agreement", "transfer_findings", "anomalies", "confused_pairs",
 })  # fmt: skip
 
 
@@ -101,9 +103,22 @@ def _seeds(t: Tables, s: Mapping[str, Any]) -> Made:
 
 
 def _leaderboard(t: Tables, s: Mapping[str, Any]) -> Made:
+    """Two views: the final epoch, and each run's best-validation epoch (early stopping)."""
     from ablation.stats import leaderboard
 
-    return {"leaderboard": leaderboard(t["overfitting"], s["confidence"], s["alpha"])}
+    settings = {"confidence": s["confidence"], "alpha": s["alpha"]}
+    return {
+        "leaderboard": leaderboard(t["overfitting"], **settings),
+        "leaderboard_early_stopping": leaderboard(
+            t["overfitting"], **settings, view="early_stopping"
+        ),
+    }
+
+
+def _anova(t: Tables, s: Mapping[str, Any]) -> Made:
+    from ablation.stats import anova_table
+
+    return {"anova": anova_table(t["overfitting"])}
 
 
 def _factors(t: Tables, s: Mapping[str, Any]) -> Made:
@@ -121,6 +136,28 @@ def _regularization(t: Tables, s: Mapping[str, Any]) -> Made:
     pairs = regularization_pairs(t["overfitting"])
     effects = regularization_effects(pairs, s["confidence"])
     return {"regularization_pairs": pairs, "regularization_effects": effects}
+
+
+def _axes(t: Tables, s: Mapping[str, Any]) -> Made:
+    """Paired effects of every axis against its first level, interaction strength, more
+    data (when train_size varies), transfer (when dataset does)."""
+    from ablation.stats.datasize import datasize_curve, datasize_worth
+    from ablation.stats.factors import interaction_strength
+    from ablation.stats.paired import paired_effects, paired_runs
+    from ablation.stats.transfer import rank_agreement, transfer_findings
+
+    per_run, confidence = t["overfitting"], s["confidence"]
+    pairs = paired_runs(per_run)
+    effects = paired_effects(pairs, confidence)
+    return {
+        "paired_runs": pairs,
+        "paired_effects": effects,
+        "interaction_strength": interaction_strength(t["interactions"]),
+        "datasize_curve": datasize_curve(per_run, confidence),
+        "datasize_worth": datasize_worth(effects),
+        "rank_agreement": rank_agreement(per_run, confidence=confidence),
+        "transfer_findings": transfer_findings(t["marginal_means"], effects),
+    }
 
 
 def _anomalies(t: Tables, s: Mapping[str, Any]) -> Made:
@@ -144,13 +181,26 @@ def _confusion(t: Tables, s: Mapping[str, Any]) -> Made:
 # ---------------------------------------------------------------------------- figures
 
 
+def layout_of(tables: Tables):
+    """The facets of every figure of configurations: the axes that matter most, from the
+    per-run table and the marginal means."""
+    from ablation import plots
+
+    importance = plots.axis_importance(tables["marginal_means"])
+    return plots.choose_layout(tables["overfitting"], importance)
+
+
+LAYOUT = ("overfitting", "marginal_means")  # what `layout_of` reads
+
+
 def _learning_curves(t: Tables, s: Mapping[str, Any]) -> Made:
     from ablation import plots
 
-    curves = plots.learning_curve_table(t["seed_summary"], t["gaps"], s["confidence"])
+    layout = layout_of(t)
+    curves = plots.learning_curve_table(t["seed_summary"], t["gaps"], s["confidence"], layout)
     return {
-        "learning_curves_loss": plots.learning_curves(curves, "loss"),
-        "learning_curves_accuracy": plots.learning_curves(curves, "accuracy"),
+        "learning_curves_loss": plots.learning_curves(curves, "loss", layout),
+        "learning_curves_accuracy": plots.learning_curves(curves, "accuracy", layout),
     }
 
 
@@ -158,21 +208,25 @@ def _overfitting_figures(t: Tables, s: Mapping[str, Any]) -> Made:
     from ablation import plots
 
     panels = plots.overfitting_panels(t["gaps"], t["overfitting"], t["overfitting_configs"])
-    return {"overfitting_panels": panels, "accuracy_gap": plots.accuracy_gap(t["seed_summary"])}
+    gap = plots.accuracy_gap(
+        t["seed_summary"], layout=layout_of(t), gaps=t["gaps"], confidence=s["confidence"]
+    )
+    return {"overfitting_panels": panels, "accuracy_gap": gap}
 
 
 def _heatmap(t: Tables, s: Mapping[str, Any]) -> Made:
     from ablation import plots
 
-    return {"accuracy_heatmap": plots.accuracy_heatmaps(t["leaderboard"])}
+    return {"accuracy_heatmap": plots.accuracy_heatmaps(t["leaderboard"], layout_of(t))}
 
 
 def _factor_figures(t: Tables, s: Mapping[str, Any]) -> Made:
     from ablation import plots
 
+    strength = t["interaction_strength"]
     return {
         "factor_effects": plots.factor_effects(t["marginal_means"]),
-        "interaction_plots": plots.interaction_plots(t["interactions"]),
+        "interaction_plots": plots.interaction_plots(t["interactions"], strength=strength),
     }
 
 
@@ -192,7 +246,16 @@ def _cost(t: Tables, s: Mapping[str, Any]) -> Made:
 def _anomaly_figure(t: Tables, s: Mapping[str, Any]) -> Made:
     from ablation import plots
 
-    return {"anomaly_timeline": plots.anomaly_timeline(t["metrics"], t["anomalies"])}
+    timeline = plots.anomaly_timeline(t["metrics"], t["anomalies"], layout_of(t))
+    return {"anomaly_timeline": timeline}
+
+
+def _axes_figures(t: Tables, s: Mapping[str, Any]) -> Made:
+    """Paired effects, more data, transfer; a short note in place of a figure whose study
+    lacks what it shows."""
+    from ablation.report.axes_sections import AXES_FIGURES
+
+    return {name: make(t, s["confidence"]) for name, make in AXES_FIGURES.items()}
 
 
 SPIKES = ("spike_window", "spike_threshold", "spike_min_rise", "accuracy_drop")
@@ -202,24 +265,31 @@ STEPS: tuple[Step, ...] = (
          ("onset_tolerance", "underfit_train_accuracy"),
          ("gaps", "overfitting", "overfitting_configs"), _overfitting),
     Step("analyze_seeds", ("gaps", "overfitting"), ("confidence",), ("seed_summary",), _seeds),
-    Step("analyze_leaderboard", ("overfitting",), ("confidence", "alpha"), ("leaderboard",),
-         _leaderboard),
+    Step("analyze_leaderboard", ("overfitting",), ("confidence", "alpha"),
+         ("leaderboard", "leaderboard_early_stopping"), _leaderboard),
+    Step("analyze_anova", ("overfitting",), (), ("anova",), _anova),
     Step("analyze_factors", ("overfitting",), ("confidence",),
          ("marginal_means", "interactions"), _factors),
     Step("analyze_regularization", ("overfitting",), ("confidence",),
          ("regularization_pairs", "regularization_effects"), _regularization),
+    Step("analyze_axes", ("overfitting", "marginal_means", "interactions"), ("confidence",),
+         ("paired_runs", "paired_effects", "interaction_strength", "datasize_curve",
+          "datasize_worth", "rank_agreement", "transfer_findings"), _axes),
     Step("analyze_anomalies", ("metrics",), SPIKES, ("anomalies",), _anomalies),
     Step("analyze_confusion", ("metrics", "confusion"), ("top_confused_pairs",),
          ("confusion_by_config", "confused_pairs"), _confusion),
-    Step("plot_learning_curves", ("seed_summary", "gaps"), ("confidence",),
+    Step("plot_learning_curves", ("seed_summary", "gaps", *LAYOUT), ("confidence",),
          ("learning_curves_loss", "learning_curves_accuracy"), _learning_curves),
-    Step("plot_overfitting", ("gaps", "overfitting", "overfitting_configs", "seed_summary"), (),
-         ("overfitting_panels", "accuracy_gap"), _overfitting_figures),
-    Step("plot_heatmap", ("leaderboard",), (), ("accuracy_heatmap",), _heatmap),
-    Step("plot_factors", ("marginal_means", "interactions"), (),
+    Step("plot_overfitting", ("gaps", "overfitting_configs", "seed_summary", *LAYOUT),
+         ("confidence",), ("overfitting_panels", "accuracy_gap"), _overfitting_figures),
+    Step("plot_heatmap", ("leaderboard", *LAYOUT), (), ("accuracy_heatmap",), _heatmap),
+    Step("plot_factors", ("marginal_means", "interactions", "interaction_strength"), (),
          ("factor_effects", "interaction_plots"), _factor_figures),
     Step("plot_confusion", ("confusion_by_config", "leaderboard"), (), ("confusion_matrices",),
          _confusion_figure),
     Step("plot_cost", ("runs",), (), ("accuracy_vs_time",), _cost),
-    Step("plot_anomalies", ("metrics", "anomalies"), (), ("anomaly_timeline",), _anomaly_figure),
+    Step("plot_anomalies", ("metrics", "anomalies", *LAYOUT), (), ("anomaly_timeline",),
+         _anomaly_figure),
+    Step("plot_axes", ("paired_effects", "datasize_curve", "rank_agreement", "leaderboard"),
+         ("confidence",), ("paired_changes", "datasize", "transfer"), _axes_figures),
 )  # fmt: skip

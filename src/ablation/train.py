@@ -1,18 +1,22 @@
 """The training loop: in-memory tensors, seeded shuffles, index batches, no DataLoader.
 
 CPU and GPU share one code path. On the CPU with a fixed thread count, a run
-is bitwise reproducible, also across an interruption: the resume state holds
-the model, optimizer and every random generator.
+is bitwise reproducible, also across an interruption: the resume state
+(`ablation.resume`) holds the model, optimizer and every random generator. A
+`SimpleNet` trains on the fast path of `ablation.fastpath`, other models
+through autograd.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +27,13 @@ from torch import nn
 
 from ablation.config import TrainConfig
 from ablation.data import Dataset
-from ablation.io import torch_save_atomic
+from ablation.data import split_indices as data_split
+from ablation.fastpath import FastMLP, to_inputs
 from ablation.model import CLASSES, SimpleNet
+from ablation.packs import pack_key
+from ablation.resume import restore, save_state
 
 log = logging.getLogger("ablation")
-SPLIT_SEED = 20_240_101  # the validation split is the same for every run and seed
 
 
 @dataclass
@@ -71,12 +77,8 @@ def select_device(spec: str = "auto") -> torch.device:
 
 
 def split_indices(cfg: TrainConfig, n_train: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fixed train/validation split of the training images, then the optional cap."""
-    perm = torch.randperm(n_train, generator=torch.Generator().manual_seed(SPLIT_SEED))
-    val_idx, train_idx = perm[: cfg.validation_size], perm[cfg.validation_size :]
-    if cfg.train_limit is not None:
-        train_idx = train_idx[: cfg.train_limit]
-    return train_idx.sort().values, val_idx.sort().values
+    """The run's training and validation images (see `ablation.data.split_indices`)."""
+    return data_split(n_train, cfg.validation_size, cfg.train_size, cfg.seed)
 
 
 def make_splits(cfg: TrainConfig, data: Dataset, device: torch.device) -> dict[str, tuple]:
@@ -95,16 +97,6 @@ def make_splits(cfg: TrainConfig, data: Dataset, device: torch.device) -> dict[s
         splits["validation"] = prep(data.train_images[val_idx], data.train_labels[val_idx])
     splits["test"] = prep(data.test_images, data.test_labels)
     return splits
-
-
-def to_inputs(images: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-    """Network inputs from images: uint8 pixels as float32 in [0, 1] (pixel / 255, exactly
-    as ToTensor); float images pass unchanged."""
-    if images.dtype != torch.uint8:
-        return images
-    if out is None:
-        return images.to(torch.float32).div_(255)
-    return out.copy_(images).div_(255)  # 5x faster than div(images, 255, out=out) on the CPU
 
 
 def make_optimizer(cfg: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
@@ -158,6 +150,23 @@ def train_epoch_reference(
     return _epoch_autograd(model, optimizer, x, y, order, batch_size)
 
 
+def train_epoch_in_order(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int,
+) -> float:
+    """`train_epoch` on network inputs already gathered in the epoch's order (a pack's
+    shared batches): the same steps on the same values, without a gather per batch."""
+    model.train()
+    net = FastMLP.of(model)
+    if net is None:
+        order = torch.arange(len(inputs), device=inputs.device)
+        return _epoch_autograd(model, optimizer, inputs, labels, order, batch_size)
+    return net.epoch(optimizer, inputs, labels, None, batch_size)
+
+
 def _epoch_autograd(model, optimizer, x, y, order, batch_size) -> float:
     total = torch.zeros((), dtype=torch.float64, device=x.device)
     for start in range(0, len(x), batch_size):
@@ -168,276 +177,6 @@ def _epoch_autograd(model, optimizer, x, y, order, batch_size) -> float:
         optimizer.step()
         total += loss.detach() * len(idx)  # stays on the device: no sync per batch
     return (total / len(x)).item()
-
-
-# ---------------------------------------------------------------------------- the fast path
-
-_aten = torch.ops.aten
-_MEAN, _NO_IGNORE = 1, -100  # nll_loss's reduction code and ignore_index, as F.cross_entropy
-# An activation as two kernels writing into given buffers: forward(h, out) -> a and
-# backward(grad, h, a, out) -> grad of h; the very kernels autograd calls for the module.
-ActivationKernels = tuple[Callable[..., torch.Tensor], Callable[..., torch.Tensor]]
-
-
-def _activation_kernels(module: nn.Module) -> ActivationKernels | None:
-    """The kernels of an activation module; None for one not listed here (or in-place),
-    which sends the model to autograd."""
-    if getattr(module, "inplace", False):
-        return None
-    kind = type(module)
-    if kind is nn.ReLU:  # torch.relu is clamp_min(h, 0); autograd's backward masks on a > 0
-        return (
-            lambda h, out: torch.clamp_min(h, 0, out=out),
-            lambda g, h, a, out: _aten.threshold_backward.grad_input(g, a, 0, grad_input=out),
-        )
-    if kind is nn.Sigmoid:
-        return (
-            lambda h, out: torch.sigmoid(h, out=out),
-            lambda g, h, a, out: _aten.sigmoid_backward.grad_input(g, a, grad_input=out),
-        )
-    if kind is nn.Tanh:
-        return (
-            lambda h, out: torch.tanh(h, out=out),
-            lambda g, h, a, out: _aten.tanh_backward.grad_input(g, a, grad_input=out),
-        )
-    if kind is nn.GELU:
-        approx = module.approximate
-        return (
-            lambda h, out: _aten.gelu.out(h, approximate=approx, out=out),
-            lambda g, h, a, out: _aten.gelu_backward.grad_input(
-                g, h, approximate=approx, grad_input=out
-            ),
-        )
-    if kind is nn.LeakyReLU:
-        slope = module.negative_slope
-        return (
-            lambda h, out: _aten.leaky_relu.out(h, slope, out=out),
-            lambda g, h, a, out: _aten.leaky_relu_backward.grad_input(
-                g, h, slope, False, grad_input=out
-            ),
-        )
-    if kind is nn.ELU:  # F.elu: scale 1, input_scale 1; backward from the input
-        alpha = module.alpha
-        return (
-            lambda h, out: _aten.elu.out(h, alpha, 1, 1, out=out),
-            lambda g, h, a, out: _aten.elu_backward.grad_input(
-                g, alpha, 1, 1, False, h, grad_input=out
-            ),
-        )
-    if kind is nn.SiLU:
-        return (
-            lambda h, out: _aten.silu.out(h, out=out),
-            lambda g, h, a, out: _aten.silu_backward.grad_input(g, h, grad_input=out),
-        )
-    if kind is nn.Identity:
-        return (lambda h, out: h), (lambda g, h, a, out: g)
-    return None
-
-
-@dataclass
-class FastMLP:
-    """Forward and backward of `SimpleNet` written out, for batches of 64 where autograd's
-    and `optimizer.step`'s per-call bookkeeping costs as much as the arithmetic.
-
-    Same maths, same kernels, same order as autograd: linear layers as `addmm`,
-    gradients as the `mm`/`sum` calls of addmm's derivative (the images need no
-    gradient, so fc1's input gradient is never computed), cross-entropy as
-    `log_softmax` + `nll_loss` (mean) and their backward kernels, dropout as
-    torch's own on the CPU (a Bernoulli mask from the global generator, scaled by
-    1/(1-p)), weight decay and the update left to the `torch.optim` optimizer.
-    Activations and gradients go into buffers allocated once per epoch, and
-    gradients straight into each parameter's `.grad` (so no `zero_grad`).
-    """
-
-    model: nn.Module
-    activation: ActivationKernels
-    dropout: float
-
-    @classmethod
-    def of(cls, model: nn.Module) -> FastMLP | None:
-        """The fast path for `model`, or None where only autograd can train it."""
-        if type(model) is not SimpleNet:
-            return None
-        kernels = _activation_kernels(model.activation)
-        if kernels is None or model.dropout.inplace or model.dropout.p >= 1:
-            return None
-        params = [model.fc1.weight, model.fc1.bias, model.fc2.weight, model.fc2.bias]
-        if any(p.dtype != torch.float32 or not p.is_contiguous() for p in params):
-            return None
-        return cls(model, kernels, model.dropout.p if model.training else 0.0)
-
-    @torch.no_grad()
-    def epoch(
-        self,
-        optimizer: torch.optim.Optimizer,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        order: torch.Tensor,
-        batch_size: int,
-    ) -> float:
-        """One pass over (x, y) in `order`; returns the mean minibatch loss."""
-        m = self.model
-        w1, b1, w2, b2 = m.fc1.weight, m.fc1.bias, m.fc2.weight, m.fc2.bias
-        gw1, gb1, gw2, gb2 = (_grad_buffer(p) for p in (w1, b1, w2, b2))
-        w1t, w2t = w1.t(), w2.t()
-        act, act_backward = self.activation
-        p = self.dropout
-        step = fast_step(optimizer) or optimizer.step
-        nll, nll_backward = _aten.nll_loss_forward.default, _aten.nll_loss_backward.default
-        one = torch.ones((), device=x.device)
-        full = _batch_buffers(x, batch_size, len(w1), len(w2))
-        batches = order.split(batch_size)
-        labels = y.index_select(0, order).split(batch_size)  # one gather an epoch
-        losses = []
-        for idx, yb in zip(batches, labels, strict=True):
-            if len(idx) == batch_size:
-                images, xb, h, a, noise, d, logits, logp, g_logits, g_d, g_a, g_h = full
-            else:  # the last, shorter batch: the buffers' leading rows
-                images, xb, h, a, noise, d, logits, logp, g_logits, g_d, g_a, g_h = (
-                    None if t is None else t[: len(idx)] for t in full
-                )
-            if images is None:
-                torch.index_select(x, 0, idx, out=xb)
-            else:
-                to_inputs(torch.index_select(x, 0, idx, out=images), out=xb)
-            torch.addmm(b1, xb, w1t, out=h)
-            a = act(h, a)
-            if p > 0:
-                noise.bernoulli_(1 - p).div_(1 - p)
-                d = torch.mul(a, noise, out=d)
-            else:
-                d = a
-            torch._log_softmax(torch.addmm(b2, d, w2t, out=logits), 1, False, out=logp)
-            loss, total_weight = nll(logp, yb, None, _MEAN, _NO_IGNORE)
-            grad = nll_backward(one, logp, yb, None, _MEAN, _NO_IGNORE, total_weight)
-            torch._log_softmax_backward_data(grad, logp, 1, logp.dtype, out=g_logits)
-            torch.mm(g_logits.t(), d, out=gw2)
-            torch.sum(g_logits, 0, out=gb2)
-            torch.mm(g_logits, w2, out=g_d)
-            g = torch.mul(g_d, noise, out=g_a) if p > 0 else g_d
-            g = act_backward(g, h, a, g_h)
-            torch.mm(g.t(), xb, out=gw1)
-            torch.sum(g, 0, out=gb1)
-            step()
-            if not losses:  # the first step created the optimizer's state
-                step = fast_step(optimizer) or optimizer.step
-            losses.append(loss)
-        return _mean_loss(losses, batches, len(x))
-
-
-def _batch_buffers(x, batch_size: int, hidden: int, classes: int) -> list:
-    """images (None for float x), xb, h, a, noise, d, logits, logp, g_logits, g_d, g_a, g_h
-    for one full batch."""
-    device = x.device
-    rows = torch.empty((batch_size, hidden), device=device)
-    scores = torch.empty((batch_size, classes), device=device)
-    return [
-        x.new_empty((batch_size, x.shape[1])) if x.dtype == torch.uint8 else None,
-        torch.empty((batch_size, x.shape[1]), device=device),
-        *(torch.empty_like(rows) for _ in range(4)),  # h, a, noise, d
-        *(torch.empty_like(scores) for _ in range(3)),  # logits, logp, g_logits
-        *(torch.empty_like(rows) for _ in range(3)),  # g_d, g_a, g_h
-    ]
-
-
-def _mean_loss(losses: list[torch.Tensor], batches, n: int) -> float:
-    """The mean minibatch loss, summed as the autograd loop does: in float64, batch
-    after batch, each term the float32 product of a batch's loss and its size."""
-    sizes = torch.tensor([len(b) for b in batches], dtype=torch.float32)
-    terms = (torch.stack(losses).cpu() * sizes).double().tolist()  # one device sync
-    total = 0.0
-    for term in terms:  # sequential on purpose: sum() compensates on Python >= 3.12
-        total += term
-    return total / n
-
-
-def _grad_buffer(param: torch.Tensor) -> torch.Tensor:
-    if param.grad is None or param.grad.shape != param.shape or not param.grad.is_contiguous():
-        param.grad = torch.zeros_like(param, memory_format=torch.contiguous_format)
-    return param.grad
-
-
-def fast_step(optimizer: torch.optim.Optimizer) -> Callable[[], object] | None:
-    """For fused Adam/AdamW and fused SGD without momentum, the very kernel calls
-    `optimizer.step()` makes, without the Python around them (at batch 64 that
-    Python costs as much as the kernel); None for anything else.
-
-    Taken only in the plain case: one parameter group, state already created
-    (after the first step), no hooks, no gradient scaling, the class's own
-    `step`. The optimizer keeps its state, so `state_dict()` and resuming are
-    unchanged; hyperparameters are read now (call again after changing them).
-    """
-    if type(optimizer) not in (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD):
-        return None
-    if len(optimizer.param_groups) != 1 or not _plain_step(optimizer):
-        return None
-    group = optimizer.param_groups[0]
-    params = list(group["params"])
-    if not group.get("fused") or any(p.grad is None for p in params):
-        return None
-    if type(optimizer) is torch.optim.SGD:
-        return _sgd_step(group, params) if group["momentum"] == 0 else None
-    return _adam_step(group, params, optimizer.state)
-
-
-def _plain_step(optimizer: torch.optim.Optimizer) -> bool:
-    """No hooks, no gradient scaling, no wrapper around `step` (e.g. an LR scheduler's)."""
-    from torch.optim import optimizer as optim_module  # its global step hooks
-
-    hooks = (
-        optimizer._optimizer_step_pre_hooks,
-        optimizer._optimizer_step_post_hooks,
-        getattr(optim_module, "_global_optimizer_pre_hooks", None),
-        getattr(optim_module, "_global_optimizer_post_hooks", None),
-    )
-    return not (
-        any(hooks)
-        or "step" in vars(optimizer)
-        or getattr(optimizer, "grad_scale", None) is not None
-        or getattr(optimizer, "found_inf", None) is not None
-        or torch.is_tensor(optimizer.param_groups[0]["lr"])
-        or optimizer.param_groups[0].get("differentiable")
-    )
-
-
-def _adam_step(group: dict, params: list, state) -> Callable[[], None] | None:
-    """Adam.step() with fused=True: count the step, then one fused kernel."""
-    if group["amsgrad"] or not all("exp_avg" in state.get(p, {}) for p in params):
-        return None
-    grads = [p.grad for p in params]
-    exp_avgs = [state[p]["exp_avg"] for p in params]
-    exp_avg_sqs = [state[p]["exp_avg_sq"] for p in params]
-    steps = [state[p]["step"] for p in params]
-    kernel = torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_
-    beta1, beta2 = group["betas"]
-    kwargs = {
-        "amsgrad": False, "lr": group["lr"], "beta1": beta1, "beta2": beta2,
-        "weight_decay": group["weight_decay"], "eps": group["eps"],
-        "maximize": group["maximize"], "grad_scale": None, "found_inf": None,
-    }  # fmt: skip
-    ones = [torch.ones_like(s) for s in steps]  # a tensor list: a third the cost of a scalar
-
-    def step() -> None:
-        torch._foreach_add_(steps, ones)
-        kernel(params, grads, exp_avgs, exp_avg_sqs, [], steps, **kwargs)
-
-    return step
-
-
-def _sgd_step(group: dict, params: list) -> Callable[[], None]:
-    """SGD.step() with fused=True and no momentum (so no state): one fused kernel."""
-    grads = [p.grad for p in params]
-    kwargs = {
-        "weight_decay": group["weight_decay"], "momentum": 0.0, "lr": group["lr"],
-        "dampening": group["dampening"], "nesterov": group["nesterov"],
-        "maximize": group["maximize"], "is_first_step": False,
-        "grad_scale": None, "found_inf": None,
-    }  # fmt: skip
-
-    def step() -> None:
-        torch._fused_sgd_(params, grads, [], **kwargs)
-
-    return step
 
 
 @torch.inference_mode()
@@ -503,50 +242,172 @@ def train(
     device = torch.device(device)
     splits = make_splits(cfg, data, device)
     x_train, y_train = splits["train"]
-    model, optimizer, shuffle = _fresh_run(cfg, device)
-    state = _fresh_state(model)
-    if state_path is not None and Path(state_path).exists():
-        restored = _restore(state_path, cfg, model, optimizer, shuffle, device)
-        if restored is None:  # unusable: start over from a clean slate
-            model, optimizer, shuffle = _fresh_run(cfg, device)
-        else:
-            state = restored
-    status, diverged_epoch = "completed", None
-    for epoch in range(state["epoch"] + 1, cfg.epochs + 1):
+    run = Run.start(cfg, device, state_path)
+    while run.training:
         started = time.perf_counter()
-        loss = train_epoch(model, optimizer, x_train, y_train, cfg.batch_size, shuffle)
-        state["train_seconds"] += time.perf_counter() - started
+        loss = train_epoch(run.model, run.optimizer, x_train, y_train, cfg.batch_size, run.shuffle)
+        run.end_epoch(loss, time.perf_counter() - started, splits, on_epoch)
+    return run.result(splits)
+
+
+def train_pack(
+    cfgs: Sequence[TrainConfig],
+    data: Dataset,
+    device: torch.device | str = "cpu",
+    state_paths: Sequence[str | Path | None] | None = None,
+    on_epoch: Callable[[TrainConfig, dict[str, Any]], None] | None = None,
+) -> list[RunResult]:
+    """Train runs that see the same minibatches (`ablation.packs.pack_key`) in one process.
+
+    Each epoch, the shuffle is drawn and the batches gathered and scaled once; then
+    each member trains its epoch on them with its own optimizer, shuffle generator
+    and global random state (weight init, dropout masks), so that every member ends
+    bitwise equal to `train` of its config alone (on the CPU). Each keeps its own
+    resume state (`state_paths`), so members may resume from different epochs. A
+    diverged member stops; the others go on. `on_epoch` is called with the member's
+    config and its epoch summary. Returns the members' results in order.
+    """
+    if len({pack_key(cfg) for cfg in cfgs}) != 1:
+        raise ValueError("a pack holds runs of one data order (ablation.packs.pack_key)")
+    device = torch.device(device)
+    splits = make_splits(cfgs[0], data, device)
+    x, y = splits["train"]
+    members = []
+    for cfg, path in zip(cfgs, state_paths or [None] * len(cfgs), strict=True):
+        run = Run.start(cfg, device, path)
+        members.append((run, OwnRandomState.capture(device)))
+    while active := [m for m in members if m[0].training]:
+        for group in _due_the_same_batches(active):
+            started = time.perf_counter()
+            lead = group[0][0]
+            order = torch.randperm(len(x), generator=lead.shuffle).to(device)
+            for run, _ in group[1:]:
+                run.shuffle.set_state(lead.shuffle.get_state())
+            inputs, labels = to_inputs(x.index_select(0, order)), y.index_select(0, order)
+            shared = (time.perf_counter() - started) / len(group)
+            for run, random_state in group:
+                with random_state.active():
+                    started = time.perf_counter()
+                    loss = train_epoch_in_order(
+                        run.model, run.optimizer, inputs, labels, run.cfg.batch_size
+                    )
+                    seconds = shared + time.perf_counter() - started
+                    report = on_epoch and functools.partial(on_epoch, run.cfg)
+                    run.end_epoch(loss, seconds, splits, report)
+    return [run.result(splits) for run, _ in members]
+
+
+def _due_the_same_batches(members: list) -> list[list]:
+    """Members grouped by epoch and shuffle state: one group, unless resumed unevenly."""
+    groups: dict[tuple, list] = {}
+    for member in members:
+        run = member[0]
+        key = (run.state["epoch"], run.shuffle.get_state().numpy().tobytes())
+        groups.setdefault(key, []).append(member)
+    return list(groups.values())
+
+
+@dataclass
+class OwnRandomState:
+    """A run's own state of torch's global generators (weight init, dropout masks),
+    swapped in while it trains, so that runs sharing a process draw as if alone."""
+
+    device: torch.device
+    cpu: torch.Tensor
+    cuda: torch.Tensor | None = None
+
+    @classmethod
+    def capture(cls, device: torch.device) -> OwnRandomState:
+        cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+        return cls(device, torch.get_rng_state(), cuda)
+
+    @contextlib.contextmanager
+    def active(self):
+        torch.set_rng_state(self.cpu)
+        if self.cuda is not None:
+            torch.cuda.set_rng_state(self.cuda, self.device)
+        try:
+            yield
+        finally:
+            self.cpu = torch.get_rng_state()
+            if self.cuda is not None:
+                self.cuda = torch.cuda.get_rng_state(self.device)
+
+
+@dataclass
+class Run:
+    """One run while it trains: model, optimizer, shuffle generator and the loop's state
+    (`epoch` done, `history`, `train_seconds`, `last_finite` weights)."""
+
+    cfg: TrainConfig
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    shuffle: torch.Generator
+    state: dict[str, Any]
+    state_path: str | Path | None = None
+    status: str = "training"  # then completed or diverged
+    diverged_epoch: int | None = None
+
+    @classmethod
+    def start(cls, cfg: TrainConfig, device: torch.device, state_path=None) -> Run:
+        """A fresh run, or the saved one at `state_path` where that is usable."""
+        model, optimizer, shuffle = _fresh_run(cfg, device)
+        state = _fresh_state(model)
+        if state_path is not None and Path(state_path).exists():
+            restored = restore(state_path, cfg, model, optimizer, shuffle, device)
+            if restored is None:  # unusable: start over from a clean slate
+                model, optimizer, shuffle = _fresh_run(cfg, device)
+            else:
+                state = restored
+        return cls(cfg, model, optimizer, shuffle, state, state_path)
+
+    @property
+    def training(self) -> bool:
+        """Whether epochs are left to train (neither diverged nor done)."""
+        return self.status == "training" and self.state["epoch"] < self.cfg.epochs
+
+    def end_epoch(self, loss: float, seconds: float, splits: dict[str, tuple], on_epoch) -> None:
+        """Record the epoch just trained: check divergence, measure a milestone, save."""
+        state, epoch = self.state, self.state["epoch"] + 1
+        state["train_seconds"] += seconds
         row = {"epoch": epoch, "split": "train_running", "loss": loss, "accuracy": None}
         state["history"].append(dict(row, train_seconds=state["train_seconds"]))
-        if not (math.isfinite(loss) and _finite_weights(model)):
-            status, diverged_epoch = "diverged", epoch
-            break
-        if epoch in cfg.milestones:
-            rows = _milestone_rows(model, splits, cfg, epoch, state["train_seconds"])
+        if not (math.isfinite(loss) and _finite_weights(self.model)):
+            self.status, self.diverged_epoch = "diverged", epoch
+            return
+        if epoch in self.cfg.milestones:
+            rows = _milestone_rows(self.model, splits, self.cfg, epoch, state["train_seconds"])
             if not all(math.isfinite(r["loss"]) for r in rows):
                 # Finite weights whose outputs overflow: diverged all the same.
-                status, diverged_epoch = "diverged", epoch
-                break
+                self.status, self.diverged_epoch = "diverged", epoch
+                return
             state["history"] += rows
-            state["last_finite"] = copy.deepcopy(model.state_dict())
+            state["last_finite"] = copy.deepcopy(self.model.state_dict())
         state["epoch"] = epoch
-        if state_path is not None:
-            _save_state(state_path, cfg, model, optimizer, shuffle, state)
+        if self.state_path is not None:
+            save_state(self.state_path, self.cfg, self.model, self.optimizer, self.shuffle, state)
         if on_epoch is not None:
             on_epoch({"epoch": epoch, "loss": loss, "train_seconds": state["train_seconds"]})
-    if status == "diverged":
-        log.warning("loss or weights became non-finite in epoch %d: run diverged", diverged_epoch)
-        model.load_state_dict(state["last_finite"])
-    final = evaluate(model, *splits["test"], cfg.eval_batch_size)
-    return RunResult(
-        config=cfg,
-        model=model,
-        history=state["history"],
-        status=status,
-        diverged_epoch=diverged_epoch,
-        confusion=confusion_matrix(final["predictions"], splits["test"][1]),
-        train_size=len(x_train),
-    )
+
+    def result(self, splits: dict[str, tuple]) -> RunResult:
+        """The finished run, evaluated on the test split."""
+        if self.status == "diverged":
+            log.warning(
+                "loss or weights became non-finite in epoch %d: run diverged", self.diverged_epoch
+            )
+            self.model.load_state_dict(self.state["last_finite"])
+        else:
+            self.status = "completed"
+        final = evaluate(self.model, *splits["test"], self.cfg.eval_batch_size)
+        return RunResult(
+            config=self.cfg,
+            model=self.model,
+            history=self.state["history"],
+            status=self.status,
+            diverged_epoch=self.diverged_epoch,
+            confusion=confusion_matrix(final["predictions"], splits["test"][1]),
+            train_size=len(splits["train"][0]),
+        )
 
 
 def _fresh_run(
@@ -590,101 +451,3 @@ def _milestone_rows(
             }
         )
     return rows
-
-
-# ---------------------------------------------------------------------------- resume state
-
-# Bumped when the layout of the state changes: an older state is then ignored, not misread.
-STATE_FORMAT = 2
-_STATE_KEYS = ("epoch", "history", "train_seconds", "last_finite")
-
-
-def _rng_states(shuffle: torch.Generator, device: torch.device) -> dict[str, torch.Tensor]:
-    states = {"torch": torch.get_rng_state(), "shuffle": shuffle.get_state()}
-    if device.type == "cuda":
-        states["cuda"] = torch.cuda.get_rng_state(device)
-    return states
-
-
-def _save_state(
-    path: str | Path,
-    cfg: TrainConfig,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    shuffle: torch.Generator,
-    state: dict[str, Any],
-) -> None:
-    """Everything the next epoch depends on, written atomically (a kill keeps the old one)."""
-    device = next(model.parameters()).device
-    blob = {
-        "format": STATE_FORMAT,
-        "config_hash": cfg.hash(),
-        "device_type": device.type,
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),  # moments and step counters (fused ones too)
-        "rng": _rng_states(shuffle, device),
-        **{key: state[key] for key in _STATE_KEYS},
-    }
-    torch_save_atomic(blob, path)
-
-
-def _restore(
-    path: str | Path,
-    cfg: TrainConfig,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    shuffle: torch.Generator,
-    device: torch.device,
-) -> dict[str, Any] | None:
-    """Load a saved state into `model`, `optimizer` and the generators.
-
-    Returns the loop's state, or None when the file is unusable: unreadable,
-    another config, another device type or layout. Then `model` and `optimizer`
-    may be half-loaded and the caller must rebuild them.
-    """
-    blob = _read_state(path)
-    problem = _state_problem(blob, cfg, device)
-    if problem is not None:
-        log.warning("ignoring resume state %s (%s); training starts over", path, problem)
-        return None
-    try:
-        model.load_state_dict(blob["model"])
-        optimizer.load_state_dict(blob["optimizer"])
-        torch.set_rng_state(blob["rng"]["torch"].cpu())
-        shuffle.set_state(blob["rng"]["shuffle"].cpu())
-        if device.type == "cuda":
-            torch.cuda.set_rng_state(blob["rng"]["cuda"].cpu(), device)
-        last_finite = {k: v.to(device) for k, v in blob["last_finite"].items()}
-    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError) as err:
-        log.warning("ignoring resume state %s (cannot be applied: %s); starting over", path, err)
-        return None
-    log.info("resuming after epoch %d of %d", blob["epoch"], cfg.epochs)
-    return {
-        "epoch": int(blob["epoch"]),
-        "history": list(blob["history"]),
-        "train_seconds": float(blob["train_seconds"]),
-        "last_finite": last_finite,
-    }
-
-
-def _read_state(path: str | Path) -> Any:
-    try:
-        # weights_only: a state file never runs code, whoever wrote it
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many kinds for a damaged file
-        return err
-
-
-def _state_problem(blob: Any, cfg: TrainConfig, device: torch.device) -> str | None:
-    if isinstance(blob, Exception):
-        return f"unreadable: {type(blob).__name__}: {str(blob).strip().splitlines()[0][:200]}"
-    if not isinstance(blob, dict) or blob.get("format") != STATE_FORMAT:
-        return "written by another version of the pipeline"
-    if blob.get("config_hash") != cfg.hash():
-        return "it belongs to another configuration of this run"
-    if blob.get("device_type") != device.type:
-        return f"saved on {blob.get('device_type')}, resuming on {device.type}"
-    missing = [k for k in ("model", "optimizer", "rng", *_STATE_KEYS) if k not in blob]
-    if missing:
-        return f"incomplete, lacks {missing}"
-    return None

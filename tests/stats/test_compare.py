@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from ablation.stats import holm, leaderboard, paired_p
-from stats_helpers import final_accuracy_run, per_run, study
+from stats_helpers import curve_run, final_accuracy_run, per_run, study
 
 
 def test_holm_on_known_p_values():
@@ -102,3 +102,88 @@ def test_diverged_seed_is_counted():
     board = leaderboard(per_run(study(metrics, blown))).set_index("activation")
     assert board.loc["tanh", "n_diverged"] == 1 and board.loc["tanh", "n"] == 1
     assert board.loc["relu", "n_diverged"] == 0
+
+
+def _val_test_run(val_acc: float, test_acc: float, **cell):
+    """A two-milestone run whose final validation and test accuracies are given."""
+    from ablation.stats.synthetic import run_metrics
+
+    return run_metrics(
+        **cell, running_loss=[0.5, 0.2], milestones=[1, 2], train=([0.3, 0.1], [0.9, 0.99]),
+        validation=([0.3, 0.2], [0.5, val_acc]), test=([0.3, 0.2], [0.5, test_acc]),
+    )  # fmt: skip
+
+
+def test_selection_is_on_validation_and_the_estimate_is_test():
+    # validation prefers relu (by 1 pp every seed); test prefers tanh (by 2 pp every seed)
+    runs = [
+        _val_test_run(val, test, activation=act, seed=seed)
+        for seed in range(3)
+        for act, val, test in [("relu", 0.97 + seed / 1e3, 0.95), ("tanh", 0.96 + seed / 1e3, 0.97)]
+    ]  # fmt: skip
+    board = leaderboard(per_run(study(*runs))).set_index("activation")
+    assert board.loc["relu", "rank"] == 1 and board.loc["relu", "is_best"]
+    assert board.loc["relu", "test_rank"] == 2 and board.loc["tanh", "test_rank"] == 1
+    assert board.loc["relu", "mean"] == pytest.approx(0.95)  # reported: its test accuracy
+    assert board.loc["relu", "selection_mean"] == pytest.approx(0.971)
+    assert board.loc["tanh", "diff_from_best"] == pytest.approx(0.01)  # on validation
+    assert board.loc["tanh", "test_diff_from_best"] == pytest.approx(-0.02)
+    assert (board["selected_on"] == "validation").all()
+    assert not board.loc["tanh", "indistinguishable_from_best"]  # p = 0: same gap every seed
+
+
+def test_early_stopping_view_selects_on_validation_at_the_best_epoch():
+    from ablation.stats.synthetic import run_metrics
+
+    def run(act, seed, val_acc, test_acc):
+        # validation loss lowest at epoch 1: early stopping keeps epoch 1's numbers
+        return run_metrics(
+            activation=act, seed=seed, running_loss=[0.5, 0.2], milestones=[1, 2],
+            train=([0.3, 0.1], [0.9, 0.99]), validation=([0.1, 0.2], [val_acc, 0.9]),
+            test=([0.1, 0.2], [test_acc, 0.9]),
+        )  # fmt: skip
+
+    runs = [run("relu", s, 0.95, 0.93) for s in range(2)] + [
+        run("tanh", s, 0.94, 0.96) for s in range(2)
+    ]
+    board = leaderboard(per_run(study(*runs)), view="early_stopping").set_index("activation")
+    assert board.loc["relu", "is_best"] and board.loc["relu", "mean"] == pytest.approx(0.93)
+    assert (board["view"] == "early_stopping").all()
+
+
+def test_without_validation_selection_falls_back_to_test_and_says_so():
+    metrics = study(
+        *(curve_run(None, activation=a, seed=s) for a in ("relu", "tanh") for s in range(2))
+    )
+    board = leaderboard(per_run(metrics))
+    assert (board["selected_on"] == "test (optimistic)").all()
+    assert board["selection_mean"].tolist() == board["mean"].tolist()
+
+
+def test_one_leaderboard_per_dataset():
+    import pandas as pd
+
+    tables = []
+    for dataset, best in [("mnist", "relu"), ("fashion_mnist", "tanh")]:
+        runs = [
+            final_accuracy_run(
+                (0.98 if act == best else 0.90) - 0.1 * (dataset != "mnist") + seed / 1000,
+                activation=act,
+                seed=seed,
+            )  # fmt: skip
+            for act in ("relu", "tanh")
+            for seed in range(2)
+        ]
+        tables.append(per_run(study(*runs)).assign(dataset=dataset))
+    board = leaderboard(pd.concat(tables, ignore_index=True))
+    assert "dataset" in board and len(board) == 4
+    best = board[board["is_best"]].set_index("dataset")["activation"]
+    assert best.to_dict() == {"fashion_mnist": "tanh", "mnist": "relu"}
+    assert board.groupby("dataset")["rank"].apply(list).tolist() == [[1, 2], [1, 2]]
+
+
+def test_one_seed_is_not_tested():
+    metrics = _runs({("relu", "adam"): [0.98], ("tanh", "adam"): [0.90]})
+    board = leaderboard(per_run(metrics))
+    assert not board["tested"].any()
+    assert board["mdd"].isna().all() and board["seeds_needed"].isna().all()

@@ -3,7 +3,7 @@
 
 from ablation.report.inputs import TABLES, finished_digest
 
-EXPECTED_RUNS = [study.run_path(cell) for cell in CELLS]
+EXPECTED_RUNS = list(CELL_OF_RUN)
 # Wall time of each training job, where Snakemake recorded one (read if present).
 BENCHMARKS = [f"benchmarks/train_model/{run}.tsv" for run in EXPECTED_RUNS]
 
@@ -12,7 +12,7 @@ rule render_report:
     input:
         **{name: steps.table_path(name) for name in TABLES},
         **{name: steps.figure_path(name) for name in FIGURES},
-        data=rules.prepare_data.output.data,
+        data=DATA_FILES,
     output:
         html="reports/summary.html",
     log:
@@ -45,6 +45,6 @@ rule render_partial_report:
         study=STUDY,
         expected_runs=EXPECTED_RUNS,
         benchmarks=BENCHMARKS,
-        data=DATA_FILE,
+        data=DATA_FILES,
     script:
         "../scripts/render_partial_report.py"

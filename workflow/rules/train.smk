@@ -1,6 +1,6 @@
 rule train_model:
     input:
-        data=rules.prepare_data.output.data,
+        data=data_file,
     output:
         metrics=f"results/runs/{RUN}/metrics.parquet",
         confusion=f"results/runs/{RUN}/confusion.parquet",
@@ -21,6 +21,6 @@ rule train_model:
     params:
         config=train_config,
         # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
-        state=lambda wc: f"results/.resume/{study.run_path(wc)}/state.pt",
+        state=lambda wc: f"results/.resume/{wc.run}/state.pt",
     script:
         "../scripts/train_model.py"

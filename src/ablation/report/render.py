@@ -11,14 +11,16 @@ import jinja2
 import pandas as pd
 
 from ablation import provenance as env
+from ablation.axes import CORE_AXES, config_keys, config_label, label
 from ablation.config import parse_run_path
 from ablation.io import write_text_atomic
-from ablation.plots import CONFIG_KEYS, config_label
 from ablation.report import provenance
+from ablation.report.axes_sections import axes_context
 from ablation.report.figures import FIGURES
 from ablation.report.findings import headline_findings
 from ablation.report.formatting import FILTERS, grid_value
 from ablation.report.inputs import ReportInputs
+from ablation.report.selection import selection_context
 
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -82,7 +84,9 @@ def build_html(
         "confused": confused_for(inputs.confused_pairs, board),
         "figures": {name: _figure(name, path) for name, path in figures.items()},
         "figure_info": FIGURES,
+        "axes": axes_context(inputs),
         "provenance": provenance_context(inputs, study, data_sha256 or {}, wall_seconds or {}),
+        "selection": selection_context(inputs),
     }
     return _template().render(**context)
 
@@ -95,8 +99,9 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
     done = set(runs["run_id"]) if len(runs) else set()
     missing = [r for r in expected_runs if r not in done]
     seeds: dict[tuple, int] = {}
+    keys = config_keys(runs) if len(runs) else list(CORE_AXES)
     for run in expected_runs:
-        key = _config_key(parse_run_path(run))
+        key = _config_key(parse_run_path(run), keys)
         seeds[key] = seeds.get(key, 0) + 1
     return {
         "n_expected": len(expected_runs),
@@ -104,35 +109,40 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
         "missing": missing,
         "seeds_expected": seeds,
         "n_configs": len(seeds),
+        "keys": keys,
+        "columns": [{"key": k, "label": label(k)} for k in keys],
     }
 
 
-def _config_key(cell: Mapping[str, Any]) -> tuple:
+def _config_key(cell: Mapping[str, Any], keys: Sequence[str]) -> tuple:
     """A configuration as a hashable key: names as text, numbers as floats."""
-    return (
-        str(cell["activation"]),
-        str(cell["optimizer"]),
-        float(cell["weight_decay"]),
-        float(cell["dropout"]),
-    )
+    return tuple(_normal(cell.get(k)) for k in keys)
+
+
+def _normal(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The leaderboard as rows, planned-but-unfinished configurations appended."""
     board = inputs.leaderboard
-    verdicts = _by_config(inputs.overfitting_configs)
-    times = _by_config(inputs.summary)
+    keys = grid["keys"]
+    verdicts = _by_config(inputs.overfitting_configs, keys)
+    times = _by_config(inputs.summary, keys)
     rows = []
     for _, row in (
         board.sort_values("rank", na_position="last") if len(board) else board
     ).iterrows():
-        key = _config_key(row)
+        key = _config_key(row, keys)
         rows.append(
             {
                 **row.to_dict(),
                 "key": key,
                 "id": _anchor(key),
-                "label": config_label(row),
+                "label": config_label(row, keys),
                 "n_expected": grid["seeds_expected"].get(key, row["n"]),
                 "verdict": verdicts.get(key, {}).get("verdict"),
                 "train_seconds": times.get(key, {}).get("train_seconds_mean"),
@@ -142,13 +152,13 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
     listed = {r["key"] for r in rows}
     for key, n_expected in grid["seeds_expected"].items():
         if key not in listed:
-            cell = dict(zip(CONFIG_KEYS, key, strict=True))
+            cell = dict(zip(keys, key, strict=True))
             rows.append(
                 {
                     **cell,
                     "key": key,
                     "id": _anchor(key),
-                    "label": config_label(cell),
+                    "label": config_label(cell, keys),
                     "n": 0,
                     "n_expected": n_expected,
                     "missing": True,
@@ -157,10 +167,10 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
     return rows
 
 
-def _by_config(table: pd.DataFrame) -> dict[tuple, dict[str, Any]]:
+def _by_config(table: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, dict[str, Any]]:
     if table.empty:
         return {}
-    return {_config_key(row): row.to_dict() for _, row in table.iterrows()}
+    return {_config_key(row, keys): row for row in table.to_dict("records")}
 
 
 def _anchor(key: tuple) -> str:
@@ -205,10 +215,15 @@ def config_details(inputs: ReportInputs, board: list[dict[str, Any]]) -> list[di
 def _group(table: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
     if table.empty:
         return {}
+    keys = config_keys(table)
     return {
-        _config_key(dict(zip(CONFIG_KEYS, key, strict=True))): part
-        for key, part in table.groupby(CONFIG_KEYS, sort=False)
+        _config_key(dict(zip(keys, _tuple(key), strict=True)), keys): part
+        for key, part in table.groupby(keys, sort=False)
     }
+
+
+def _tuple(key: Any) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
 
 
 def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:

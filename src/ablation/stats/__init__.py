@@ -3,7 +3,11 @@
 Each module documents the tables it produces, column by column:
 
 - `ablation.stats.seeds`: mean, std and t-interval over seeds (``seed_summary``).
-- `ablation.stats.compare`: leaderboard, paired tests against the best, Holm (``leaderboard``).
+- `ablation.stats.compare`: leaderboards chosen on validation and reported on test, paired
+  tests against the best, Holm (``leaderboard``, ``leaderboard_early_stopping``).
+- `ablation.stats.power`: seeds needed, minimum detectable difference, probability of
+  improvement (columns of the leaderboards; `seeds_overlay` for more seeds).
+- `ablation.stats.anova`: type II ANOVA of the factorial design (``anova``).
 - `ablation.stats.factors`: marginal means per axis level and two-way tables
   (``marginal_means``, ``interactions``).
 - `ablation.stats.overfitting`: gaps, early stopping, overfitting onset, verdicts and the
@@ -17,6 +21,7 @@ The workflow writes them to ``results/stats/<table>.parquet`` (rules ``analyze_*
 """
 
 from ablation.stats.anomalies import find_anomalies
+from ablation.stats.anova import anova_table
 from ablation.stats.compare import holm, leaderboard, paired_p
 from ablation.stats.confusion import confused_pairs, confusion_by_config
 from ablation.stats.factors import interactions, marginal_means
@@ -32,6 +37,7 @@ from ablation.stats.overfitting import (
 from ablation.stats.seeds import describe, seed_summary, t_interval
 
 __all__ = [
+    "anova_table",
     "config_overfitting",
     "confused_pairs",
     "confusion_by_config",

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ablation.config import run_path
+from ablation.axes import AXES, CORE_AXES
+from ablation.config import format_value, run_path
 from ablation.metrics import COLUMNS
 
 
@@ -24,6 +26,7 @@ def run_metrics(
     weight_decay: float = 0.0,
     dropout: float = 0.0,
     seed: int = 0,
+    axes: Mapping[str, Any] | None = None,
     running_loss: Sequence[float],
     milestones: Sequence[int],
     train: tuple[Sequence[float], Sequence[float]],
@@ -43,6 +46,8 @@ def run_metrics(
         means no validation split (``validation_size`` 0).
     status, diverged_epoch : the run's outcome.
     validation_size : recorded size of the validation split (default 10000, or 0).
+    axes : values of further axes (`ablation.axes.AXES`: ``dataset``, ``hidden_size``,
+        ``lr_scale``, ...); the run id names every axis given here or above.
 
     Returns
     -------
@@ -52,6 +57,9 @@ def run_metrics(
         activation=activation, optimizer=optimizer, weight_decay=float(weight_decay),
         dropout=float(dropout), seed=int(seed),
     )  # fmt: skip
+    extra = dict(axes or {})
+    if "validation_size" in extra:
+        validation_size = int(extra.pop("validation_size"))
     epochs = np.arange(1, len(running_loss) + 1)
     frames = [_split_rows(epochs, "train_running", running_loss, [np.nan] * len(epochs))]
     splits = {"train": train, "validation": validation, "test": test}
@@ -62,7 +70,7 @@ def run_metrics(
     if validation_size is None:
         validation_size = 0 if validation is None else 10_000
     constant = {
-        "run_id": run_path(cell),
+        "run_id": _run_id({**cell, **extra, "validation_size": validation_size}, extra),
         **cell,
         "train_seconds": rows["epoch"] * 1.0,
         "status": status,
@@ -70,6 +78,7 @@ def run_metrics(
         "optimizer_class": optimizer,
         "lr": 0.001,
         "epochs": len(running_loss) if status == "completed" else max(milestones, default=1),
+        "lr_scale": 1.0,
         "batch_size": 64,
         "hidden_size": 128,
         "validation_size": validation_size,
@@ -82,9 +91,17 @@ def run_metrics(
         "config_hash": "0",
         "git_commit": "0",
     }
-    rows = rows.assign(**constant)
+    rows = rows.assign(**{**constant, **extra})
     rows["diverged_epoch"] = rows["diverged_epoch"].astype("Int64")
-    return rows[list(COLUMNS)]
+    return rows[[*COLUMNS, *(a for a in extra if a not in COLUMNS)]]
+
+
+def _run_id(cell: Mapping[str, Any], extra: Mapping[str, Any]) -> str:
+    """The run folder: today's five axes as `ablation.config.run_path` writes them, or
+    every axis given (canonical order) when the run has more."""
+    if not extra:
+        return run_path(cell)
+    return "/".join(f"{a}={format_value(cell[a])}" for a in AXES if a in cell)
 
 
 def _split_rows(epochs, split, loss, accuracy) -> pd.DataFrame:
@@ -116,6 +133,11 @@ def synthetic_study(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A plausible study: U-shaped validation loss, a few spikes, one diverged run.
 
+    `grid` may hold any axis of `ablation.axes.AXES`; a few of them move the curves
+    the way one expects (dropout and more training images slow the rise of the
+    validation loss, Fashion-MNIST is harder), so figures and findings have
+    something to show. Not a known-answer fixture: tests build those by hand.
+
     Returns
     -------
     (metrics, confusion) tables as the training jobs would write them.
@@ -126,13 +148,19 @@ def synthetic_study(
     m = np.asarray(milestones, dtype=float)
     frames, confusion = [], []
     cells = [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    sizes = [float(v) for v in grid.get("train_size", [1])]
     for i, cell in enumerate(cells):
+        core = {k: v for k, v in cell.items() if k in (*CORE_AXES, "seed")}
+        extra = {k: v for k, v in cell.items() if k not in core}
+        rise = 0.002 * (max(sizes) / float(extra.get("train_size", max(sizes)))) ** 0.5
+        rise *= 0.5 if float(cell.get("dropout", 0)) > 0 else 1.0
+        harder = 0.15 if extra.get("dataset", "mnist") != "mnist" else 0.0
         speed = rng.uniform(0.5, 2.0)
         running = 0.02 + 0.5 / (speed * t) + rng.normal(0, 0.002, epochs).clip(-0.01)
         if i % 17 == 3:
             running[epochs // 2] *= 3  # a spike
         train_loss = 0.01 + 0.4 / (speed * m)
-        val_loss = 0.06 + 0.3 / (speed * m) + rng.uniform(0, 0.002) * m
+        val_loss = 0.06 + harder + 0.3 / (speed * m) + rng.uniform(0, rise) * m
         test_loss = val_loss + rng.normal(0, 0.002, len(m))
         kwargs = dict(
             running_loss=running, milestones=milestones,
@@ -150,12 +178,12 @@ def synthetic_study(
                 test=(test_loss[:cut], 1 - test_loss[:cut] / 3),
                 status="diverged", diverged_epoch=len(running),
             )  # fmt: skip
-        frames.append(run_metrics(**cell, **kwargs))
+        frames.append(run_metrics(**core, axes=extra, **kwargs))
         counts = rng.integers(0, 20, (10, 10)) + np.diag(np.full(10, 950))
         confusion.append(
             pd.DataFrame(
                 {
-                    "run_id": run_path(cell),
+                    "run_id": frames[-1]["run_id"].iloc[0],
                     "true": np.repeat(np.arange(10), 10),
                     "predicted": np.tile(np.arange(10), 10),
                     "count": counts.ravel(),
