@@ -40,13 +40,18 @@ python3 -m http.server "$port" --bind 127.0.0.1 --directory "$work/mirror" > "$w
 server=$!
 
 # Every Python process of the run (pytest, Snakemake and its jobs) imports this first and
-# points torchvision's dataset classes at the local mirror when they load.
+# points torchvision's dataset classes at the local mirror when they load. The copies in
+# SOURCE may be recompressed (same images, other .gz bytes), so the mirror also tells
+# torchvision the MD5s of the files it serves: its check then guards the transfer.
+md5s="$(cd "$work/mirror" && python3 -c 'import hashlib, pathlib
+print({str(p): hashlib.md5(p.read_bytes()).hexdigest() for p in sorted(pathlib.Path().glob("*/*.gz"))})')"
 cat > "$work/hook/sitecustomize.py" <<EOF
 import importlib.abc
 import importlib.util
 import sys
 
 MIRROR = "http://127.0.0.1:$port/"
+MD5 = $md5s
 
 
 class _Mirrors(importlib.abc.MetaPathFinder):
@@ -61,6 +66,7 @@ class _Mirrors(importlib.abc.MetaPathFinder):
             run(module)
             for cls in (module.MNIST, module.FashionMNIST):
                 cls.mirrors = [f"{MIRROR}{cls.__name__}/"]
+                cls.resources = [(f, MD5[f"{cls.__name__}/{f}"]) for f, _ in cls.resources]
 
         spec.loader.exec_module = exec_module
         return spec
