@@ -86,7 +86,7 @@ else
     . "$venv/bin/activate"
     export PYTHONPATH="$work/hook:$PWD/src"  # the clone's code, the environment's packages
     pytest "$@"
-    snakemake --cores 2 --configfile config/quick.yaml results/data/mnist.pt
+    snakemake --cores 2 results/data/mnist.pt --configfile config/quick.yaml
     test -s results/data/mnist.pt
 fi
 grep -q "GET /MNIST/" "$work/server.log" || { echo "fresh-clone: nothing came from the mirror" >&2; exit 1; }
