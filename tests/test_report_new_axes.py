@@ -1,0 +1,68 @@
+"""The report of studies grown by new axes: run folders that omit default values, datasets."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from ablation.grid import TRAIN_IMAGES, run_axes, run_path
+from ablation.report.findings import strongest_factor
+from ablation.report.render import grid_status
+
+GROWN = {
+    "dataset": ["mnist", "fashion_mnist"],
+    "activation": ["relu", "tanh"],
+    "optimizer": ["adam"],
+    "weight_decay": [0.0],
+    "dropout": [0.0],
+    "train_size": [1000, None],  # None: all the validation split leaves
+    "seed": [0, 1],
+}
+
+
+def grown_runs() -> pd.DataFrame:
+    """Finished runs as the metrics table records them: every axis, the real size trained on."""
+    rows = []
+    for combo in itertools.product(*GROWN.values()):
+        cell = dict(zip(GROWN, combo, strict=True))
+        size = cell["train_size"] or TRAIN_IMAGES - 10_000
+        rows.append({**cell, "run_id": run_path(cell), "train_size": size, "n": 1})
+    return pd.DataFrame(rows)
+
+
+def test_folders_without_default_axes_name_their_configuration():
+    runs = grown_runs()
+    # mnist and the full training set are defaults: their folders omit them
+    full = runs[(runs["dataset"] == "mnist") & (runs["train_size"] == 50_000)]["run_id"].iloc[0]
+    assert "mnist" not in full and "train_size" not in full
+    axes = run_axes(full)
+    assert (axes["dataset"], axes["train_size"], axes["validation_size"]) == (
+        "mnist",
+        50_000,
+        10_000,
+    )
+    status = grid_status(list(runs["run_id"]), runs)
+    ran = {tuple(row[k] for k in status["keys"]) for _, row in runs.iterrows()}
+    normal = {tuple(float(v) if not isinstance(v, str) else v for v in key) for key in ran}
+    assert set(status["seeds_expected"]) == normal  # no configuration of `None`s is planned
+    assert status["n_configs"] == 8 and set(status["seeds_expected"].values()) == {2}
+
+
+def test_spread_of_marginal_means_is_told_per_dataset():
+    marginal = pd.DataFrame(
+        [
+            ("mnist", "activation", "relu", 0.97),
+            ("mnist", "activation", "tanh", 0.95),
+            ("fashion_mnist", "activation", "relu", 0.85),
+            ("fashion_mnist", "activation", "tanh", 0.88),
+        ],
+        columns=["dataset", "axis", "level", "mean"],
+    ).assign(metric="final_test_accuracy", n=2)
+    text = strongest_factor(pd.DataFrame(), marginal)
+    assert len(text) == 2
+    assert (
+        text[0].startswith("On fashion_mnist, averaged")
+        and "88.00% with activation tanh" in text[0]
+    )
+    assert text[1].startswith("On mnist,") and "97.00% with activation relu" in text[1]
