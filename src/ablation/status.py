@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from ablation.config import AXES, TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
+from ablation.config import TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
 from ablation.console import format_duration
 from ablation.drift import mark_code_drift
 from ablation.snakemake_files import incomplete_markers, job_seconds, locked_outputs, marker_file
@@ -428,6 +428,6 @@ def _check_data_missing(ws: Workspace, cells: list[CellStatus]) -> list[str]:
 def _outside_grid(root: Path, runs: set[str]) -> list[str]:
     """Finished runs on disk whose cell is not in the current grid."""
     base = root / RUNS_DIR
-    depth = "/".join(["*"] * len(AXES))
-    found = (p.parent.relative_to(base).as_posix() for p in base.glob(f"{depth}/metrics.parquet"))
+    # Folders of any depth: an axis at its default is not in the path.
+    found = (p.parent.relative_to(base).as_posix() for p in base.rglob("metrics.parquet"))
     return sorted(run for run in found if run not in runs)
