@@ -3,7 +3,7 @@
 `hand_tables` returns one small table per statistics table of the contract
 (results/stats/*.parquet), with made-up but plausible numbers; the figure tests
 check shapes and labels, not values. Its metrics table is a synthetic study
-(`ablation.stats.synthetic`: realistic curves, a divergence, loss spikes).
+(`tests/synthetic.py`: realistic curves, a divergence, loss spikes).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 
 from ablation.config import run_path
 from ablation.stats.anova import anova_table
-from ablation.stats.synthetic import synthetic_study
+from synthetic import synthetic_study
 
 CONFIG_KEYS = ["activation", "optimizer", "weight_decay", "dropout"]
 SMALL_GRID = {

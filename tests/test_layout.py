@@ -9,9 +9,9 @@ from conftest import REPO
 
 SRC = REPO / "src"
 MAX_LINES = 500
-# Still over the limit while they are being split by concern (the training loop, its fast
-# path and resume state; the figures by report section). Empty this once they are.
-TOO_LONG_FOR_NOW = {"ablation/train.py", "ablation/plots.py"}
+# Still over the limit until it is split by concern (validation, the typed run config,
+# the grid and its run paths). Empty this once it is.
+TOO_LONG_FOR_NOW = {"ablation/config.py"}
 
 
 def modules() -> dict[str, Path]:

@@ -155,7 +155,7 @@ def test_no_finished_run_still_renders():
 def test_full_default_study_stays_small():
     """The default grid (108 runs, 100 epochs) with every figure drawn: well under 10 MB."""
     from ablation.config import grid_cells, validate_config
-    from ablation.stats.synthetic import synthetic_study
+    from synthetic import synthetic_study
 
     study = validate_config({"grid": {
         "activation": ["relu", "sigmoid", "tanh"], "optimizer": ["sgd", "adam", "rmsprop"],

@@ -137,3 +137,27 @@ def strata_and_factors(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """
     keys = config_keys(frame)
     return [k for k in keys if k == "dataset"], [k for k in keys if k != "dataset"]
+
+
+# Class names as torchvision's dataset classes list them (MNIST's "0 - zero" read as "0").
+CLASS_NAMES = {
+    "mnist": [str(d) for d in range(10)],
+    "fashion_mnist": [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ],  # fmt: skip
+    "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
+}
+
+
+def class_names(dataset: str) -> list[str]:
+    """The names of the ten classes of `dataset`, by label (fashion_mnist: T-shirt/top, ...)."""
+    return list(CLASS_NAMES[dataset])

@@ -21,27 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ablation.axes import CLASS_NAMES, class_names  # noqa: F401 (re-exported; defined torch-free)
 from ablation.io import torch_save_atomic
 
 DATASET_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "kmnist": "KMNIST"}
 DATA_DIR_ENV = "ABLATION_DATA_DIR"  # a folder of datasets: <Class>/raw/ for each
-# Class names as torchvision's dataset classes list them (MNIST's "0 - zero" read as "0").
-CLASS_NAMES = {
-    "mnist": [str(d) for d in range(10)],
-    "fashion_mnist": [
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ],  # fmt: skip
-    "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
-}
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -84,11 +68,6 @@ class Dataset:
     name: str
     sha256: dict[str, str]
     classes: list[str] = dataclasses.field(default_factory=list)  # label -> class name
-
-
-def class_names(dataset: str) -> list[str]:
-    """The names of the ten classes of `dataset`, by label (fashion_mnist: T-shirt/top, ...)."""
-    return list(CLASS_NAMES[dataset])
 
 
 def compact_path(root: str | Path, name: str) -> Path:

@@ -54,7 +54,7 @@ def paired_effects_plot(effects: pd.DataFrame) -> plt.Figure:
         ax.axvline(0, color="0.3", linewidth=0.8)
         ax.set_xlabel(xlabel)
         ax.set_yticks(np.arange(len(changes)), changes)
-        ax.invert_yaxis()
+    axes[0].invert_yaxis()  # shared: the first change on top
     if len(datasets) > 1:
         axes[1].legend(title="dataset", fontsize="x-small")
     fig.suptitle("What one change does, everything else fixed: mean paired change with interval",
@@ -95,6 +95,9 @@ def datasize_plot(curve: pd.DataFrame) -> plt.Figure:
                     capsize=3, color=palette[setting], label=setting,
                 )  # fmt: skip
             ax.set_xscale("log")
+            sizes = ordered(mine["train_size"])
+            ax.set_xticks(sizes, [format_number(v) for v in sizes])
+            ax.minorticks_off()
             ax.set_xlabel(label("train_size") + " (log scale)")
             name = "test accuracy (%)" if metric == "final_test_accuracy" else "train - test (pp)"
             ax.set_ylabel(name + (f"\n{dataset}" if dataset is not None else ""))

@@ -46,8 +46,8 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
     apply_style()
     datasets = ordered(leaderboard["dataset"]) if "dataset" in leaderboard else [None]
     layout = layout or choose_layout(leaderboard.drop(columns="dataset", errors="ignore"))
-    if layout.row == "dataset":  # heatmaps are per dataset already
-        layout = choose_layout(leaderboard.drop(columns="dataset"))
+    if layout.row == "dataset":  # heatmaps are per dataset already: two axes of their own
+        layout = choose_layout(leaderboard.drop(columns="dataset"), layout.importance)
     row, col = layout.row or "_row", layout.col or "_col"
     data = with_setting(leaderboard.assign(_row="", _col=""), layout.hue)
     cell = [c for c in ("dataset", row, col, "setting") if c in data]
@@ -68,7 +68,9 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
         part = data[data["setting"] == setting]
         if dataset is not None:
             part = part[part["dataset"] == dataset]
-        _heatmap(ax, part.set_index([row, col]), rows, cols, data, colorbar=i == len(panels) - 1)
+        scale = data if dataset is None else data[data["dataset"] == dataset]  # never shared
+        last = i == len(panels) - 1 or panels[i + 1][0] != dataset
+        _heatmap(ax, part.set_index([row, col]), rows, cols, scale, colorbar=last)
         ax.set_title(" / ".join(str(t) for t in (dataset, setting) if t not in (None, "all")))
         ax.set_xlabel(label(col) if layout.col else "")
         ax.set_ylabel(label(row) if layout.row else "")

@@ -130,6 +130,7 @@ class Layout:
     col: str | None = None
     hue: tuple[str, ...] = ()
     pooled: tuple[str, ...] = field(default_factory=tuple)
+    importance: tuple[str, ...] = ()  # the order the facets were chosen in
 
     @property
     def keys(self) -> list[str]:
@@ -176,10 +177,12 @@ def choose_layout(frame: pd.DataFrame, importance: Sequence[str] = ()) -> Layout
     if not hue and len(others) > slots:
         hue = (others[slots],)
     rest = tuple(a for a in varied if a not in (*facets, *hue))
+    importance = tuple(importance)
     if strata:
-        return Layout(row="dataset", col=facets[0] if facets else None, hue=hue, pooled=rest)
+        col = facets[0] if facets else None
+        return Layout(row="dataset", col=col, hue=hue, pooled=rest, importance=importance)
     row, col = (facets + [None, None])[:2]
-    return Layout(row=row, col=col, hue=hue, pooled=rest)
+    return Layout(row=row, col=col, hue=hue, pooled=rest, importance=importance)
 
 
 def with_setting(df: pd.DataFrame, hue: Sequence[str], column: str = "setting") -> pd.DataFrame:

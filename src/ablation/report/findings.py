@@ -161,11 +161,7 @@ def early_stopping(board: pd.DataFrame, final: pd.DataFrame, level: str) -> list
     if board.empty or board["mean"].isna().all():
         return []
     best = board.sort_values("rank").iloc[0]
-    same = (
-        len(final)
-        and config_label(final.sort_values("rank").iloc[0]) == config_label(best)
-        and best.get("dataset") is None
-    )
+    same = len(final) and config_label(final.sort_values("rank").iloc[0]) == config_label(best)
     choice = "the choice is the same" if same else f"the choice is {config_label(best)}"
     return [
         f"With early stopping (each run taken at its epoch of lowest validation loss), {choice}, "

@@ -12,7 +12,6 @@ import pandas as pd
 
 from ablation import provenance as env
 from ablation.axes import CORE_AXES, config_keys, config_label, label
-from ablation.config import parse_run_path
 from ablation.io import write_text_atomic
 from ablation.report import provenance
 from ablation.report.axes_sections import axes_context
@@ -101,7 +100,7 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
     seeds: dict[tuple, int] = {}
     keys = config_keys(runs) if len(runs) else list(CORE_AXES)
     for run in expected_runs:
-        key = _config_key(parse_run_path(run), keys)
+        key = _config_key(_path_axes(run), keys)
         seeds[key] = seeds.get(key, 0) + 1
     return {
         "n_expected": len(expected_runs),
@@ -112,6 +111,11 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
         "keys": keys,
         "columns": [{"key": k, "label": label(k)} for k in keys],
     }
+
+
+def _path_axes(run: str) -> dict[str, str]:
+    """Every `axis=value` segment of a run folder (whatever axes the study has)."""
+    return dict(part.split("=", 1) for part in Path(run).parts if "=" in part)
 
 
 def _config_key(cell: Mapping[str, Any], keys: Sequence[str]) -> tuple:
@@ -134,7 +138,9 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
     times = _by_config(inputs.summary, keys)
     rows = []
     for _, row in (
-        board.sort_values("rank", na_position="last") if len(board) else board
+        board.sort_values([c for c in ("dataset", "rank") if c in board], na_position="last")
+        if len(board)
+        else board
     ).iterrows():
         key = _config_key(row, keys)
         rows.append(
@@ -191,35 +197,36 @@ def verdict_counts(per_run: pd.DataFrame) -> list[dict[str, Any]]:
 
 def config_details(inputs: ReportInputs, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per configuration: its runs, its statistics at every milestone, its confusions."""
-    runs = _group(inputs.overfitting)
+    runs = _grouped_records(inputs.overfitting, ["seed"])
     times = {r["run_id"]: r for r in _records(inputs.runs)}
-    seeds = _group(_metric_milestones(inputs.seed_summary))
-    confused = _group(inputs.confused_pairs)
+    seeds = _grouped_records(_metric_milestones(inputs.seed_summary), ["epoch", "metric"])
+    confused = _grouped_records(inputs.confused_pairs, ["rank"])
     details = []
     for row in board:
         key = row["key"]
-        own_runs = _records(_sorted(runs.get(key, pd.DataFrame()), ["seed"]))
+        own_runs = [dict(run) for run in runs.get(key, [])]
         for run in own_runs:
             run["train_seconds"] = times.get(run["run_id"], {}).get("train_seconds")
         details.append(
             {
                 **row,
                 "runs": own_runs,
-                "milestones": _milestone_rows(seeds.get(key, pd.DataFrame())),
-                "confused": _records(_sorted(confused.get(key, pd.DataFrame()), ["rank"]).head(5)),
+                "milestones": _milestone_rows(seeds.get(key, [])),
+                "confused": confused.get(key, [])[:5],
             }
         )
     return details
 
 
-def _group(table: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+def _grouped_records(table: pd.DataFrame, by: list[str]) -> dict[tuple, list[dict[str, Any]]]:
+    """The rows of `table` as records, sorted by `by`, grouped by configuration (one pass)."""
     if table.empty:
         return {}
     keys = config_keys(table)
-    return {
-        _config_key(dict(zip(keys, _tuple(key), strict=True)), keys): part
-        for key, part in table.groupby(keys, sort=False)
-    }
+    grouped: dict[tuple, list[dict[str, Any]]] = {}
+    for record in _records(_sorted(table, by)):
+        grouped.setdefault(_config_key(record, keys), []).append(record)
+    return grouped
 
 
 def _tuple(key: Any) -> tuple:
@@ -232,17 +239,13 @@ def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:
     return seed_summary[seed_summary["point"] == "milestone"]
 
 
-def _milestone_rows(part: pd.DataFrame) -> list[dict[str, Any]]:
+def _milestone_rows(stats: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per milestone epoch with the mean and interval of each metric."""
-    if part.empty:
-        return []
-    rows = []
-    for epoch, at in part.groupby("epoch", sort=True):
-        row: dict[str, Any] = {"epoch": int(epoch)}
-        for _, stat in at.iterrows():
-            row[stat["metric"]] = stat.to_dict()
-        rows.append(row)
-    return rows
+    rows: dict[int, dict[str, Any]] = {}
+    for stat in stats:
+        epoch = int(stat["epoch"])
+        rows.setdefault(epoch, {"epoch": epoch})[stat["metric"]] = stat
+    return [rows[epoch] for epoch in sorted(rows)]
 
 
 def _metric_rows(table: pd.DataFrame, metric: str | None) -> pd.DataFrame:
@@ -258,18 +261,17 @@ def _diverged(per_run: pd.DataFrame) -> pd.DataFrame:
 
 
 def confused_for(pairs: pd.DataFrame, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The most-confused digit pairs of the best and the worst configuration."""
+    """The most-confused class pairs of the best and the worst configuration (of each dataset)."""
     ranked = [r for r in board if not r["missing"] and not pd.isna(r.get("mean"))]
     if pairs.empty or not ranked:
         return []
-    picks = [("best", ranked[0])] + ([("worst", ranked[-1])] if len(ranked) > 1 else [])
-    grouped = _group(pairs)
+    grouped = _grouped_records(pairs, ["rank"])
+    picks = []
+    for dataset in dict.fromkeys(r.get("dataset") for r in ranked):
+        mine = [r for r in ranked if r.get("dataset") == dataset]
+        picks += [("best", mine[0])] + ([("worst", mine[-1])] if len(mine) > 1 else [])
     return [
-        {
-            "which": which,
-            "label": row["label"],
-            "pairs": _records(_sorted(grouped.get(row["key"], pd.DataFrame()), ["rank"]).head(5)),
-        }
+        {"which": which, "label": row["label"], "pairs": grouped.get(row["key"], [])[:5]}
         for which, row in picks
     ]
 

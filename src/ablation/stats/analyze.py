@@ -1,7 +1,7 @@
 """Every statistics table of a study in one call, in dependency order.
 
 The workflow runs these steps as separate rules (``analyze_*``); this module chains
-them for library use and for timing (`ablation.stats.synthetic`).
+them for library use and for timing (`scripts/bench_analysis_axes.py`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ def _steps(
         ("marginal_means", lambda t: marginal_means(t["overfitting"], conf)),
         ("interactions", lambda t: interactions(t["overfitting"], conf)),
         *_axes_steps(conf),
-        ("regularization_pairs", lambda t: regularization_pairs(t["overfitting"])),
+        (
+            "regularization_pairs",
+            lambda t: regularization_pairs(t["overfitting"], t["paired_runs"]),
+        ),
         (
             "regularization_effects",
             lambda t: regularization_effects(t["regularization_pairs"], conf),

@@ -12,7 +12,7 @@ Output tables:
 ``results/stats/confusion_by_config.parquet`` (`confusion_by_config`), one row per
 configuration, true and predicted class: ``dataset``, configuration keys, ``true``,
 ``predicted``, ``count``, ``true_total``, ``rate``, ``n_runs``, ``true_name``,
-``predicted_name`` (the classes' names, `CLASS_NAMES`: "Shirt" for Fashion-MNIST's 6).
+``predicted_name`` (the classes' names, `ablation.axes.CLASS_NAMES`: "Shirt" for Fashion-MNIST's 6).
 
 ``results/stats/confused_pairs.{parquet,csv}`` (`confused_pairs`), the ``top``
 off-diagonal pairs of every configuration by rate (ties: by true, then predicted
@@ -24,24 +24,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ablation.axes import config_keys
+from ablation.axes import CLASS_NAMES, config_keys
 
 CELL = ["true", "predicted"]
-# The classes of each dataset, by label (torchvision's `classes`, shortened). One home
-# until `ablation.data` exposes them with the dataset.
-CLASS_NAMES = {
-    "mnist": [str(d) for d in range(10)],
-    "fashion_mnist": [
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-    ],
-    "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
-}  # fmt: skip
 
 
 def class_name(dataset: str, label: int) -> str:
     """The name of class `label` of `dataset` (the label itself for an unknown dataset)."""
-    names = CLASS_NAMES.get(str(dataset), [])
+    names = CLASS_NAMES.get(str(dataset), [])  # one home: ablation.axes
     return names[int(label)] if 0 <= int(label) < len(names) else str(label)
 
 

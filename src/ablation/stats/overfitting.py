@@ -345,15 +345,17 @@ def config_overfitting(per_run: pd.DataFrame) -> pd.DataFrame:
     return out[columns]
 
 
-def regularization_pairs(per_run: pd.DataFrame) -> pd.DataFrame:
+def regularization_pairs(per_run: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """The paired runs of `ablation.stats.paired.paired_runs` that change dropout or weight decay.
+
+    `pairs`: that table when already computed (else it is computed from `per_run`).
 
     Returns
     -------
     The ``regularization_pairs`` table described in this module's docstring (empty
     when no regularizer has both 0 and a positive level).
     """
-    pairs = paired_runs(per_run)
+    pairs = paired_runs(per_run) if pairs is None else pairs
     pairs = pairs[pairs["axis"].isin(REGULARIZERS) & (pairs["baseline_level"] == "0.0")]
     return _as_regularizer(pairs, float)
 

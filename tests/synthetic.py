@@ -1,13 +1,12 @@
-"""Synthetic metrics tables: hand-built runs for tests, a full-size study for timing.
+"""Synthetic metrics tables: hand-built runs for tests, full-size studies for timing.
 
-``python -m ablation.stats.synthetic`` builds a study of the default size
-(108 runs x 13 milestones x 100 epochs) and times every analysis step on it.
+`scripts/bench_analysis_axes.py` times the analysis and the report on
+`synthetic_study` (the default 108-run grid, or 1,024 runs over seven axes).
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -191,25 +190,3 @@ def synthetic_study(
             )
         )
     return pd.concat(frames, ignore_index=True), pd.concat(confusion, ignore_index=True)
-
-
-def main() -> None:
-    """Time every analysis step on a synthetic study of the default size."""
-    from ablation.aggregate import run_summary
-    from ablation.stats import analyze
-
-    metrics, confusion = synthetic_study()
-    started = time.perf_counter()
-    runs = run_summary(metrics)
-    summary_seconds = time.perf_counter() - started
-    timings = analyze.timed_all(metrics, runs, confusion)
-    n_runs = metrics["run_id"].nunique()
-    print(f"synthetic study: {n_runs} runs, {len(metrics)} metric rows")
-    print(f"  run_summary (aggregate, input): {summary_seconds:.2f} s")
-    for step, seconds in timings.items():
-        print(f"  {step}: {seconds:.3f} s")
-    print(f"  analysis total: {sum(timings.values()):.2f} s")
-
-
-if __name__ == "__main__":
-    main()

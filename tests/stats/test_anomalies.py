@@ -7,8 +7,8 @@ import pytest
 
 from ablation.stats import find_anomalies
 from ablation.stats.anomalies import loss_spikes
-from ablation.stats.synthetic import run_metrics
 from stats_helpers import study
+from synthetic import run_metrics
 
 
 def running_run(running, *, seed=0, test_accuracy=(0.9, 0.95, 0.96), status="completed", **kw):

@@ -91,7 +91,7 @@ def test_single_seed_study_cannot_test_anything():
 
 
 def test_diverged_seed_is_counted():
-    from ablation.stats.synthetic import run_metrics
+    from synthetic import run_metrics
 
     metrics = _runs({("relu", "adam"): [0.98, 0.97], ("tanh", "adam"): [0.95]})
     # tanh seed 1 diverged in its first epoch: no milestone, no score
@@ -106,7 +106,7 @@ def test_diverged_seed_is_counted():
 
 def _val_test_run(val_acc: float, test_acc: float, **cell):
     """A two-milestone run whose final validation and test accuracies are given."""
-    from ablation.stats.synthetic import run_metrics
+    from synthetic import run_metrics
 
     return run_metrics(
         **cell, running_loss=[0.5, 0.2], milestones=[1, 2], train=([0.3, 0.1], [0.9, 0.99]),
@@ -133,7 +133,7 @@ def test_selection_is_on_validation_and_the_estimate_is_test():
 
 
 def test_early_stopping_view_selects_on_validation_at_the_best_epoch():
-    from ablation.stats.synthetic import run_metrics
+    from synthetic import run_metrics
 
     def run(act, seed, val_acc, test_acc):
         # validation loss lowest at epoch 1: early stopping keeps epoch 1's numbers

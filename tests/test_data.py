@@ -26,9 +26,12 @@ def idx_file(array: np.ndarray) -> bytes:
 
 @pytest.fixture
 def raw_copy(tmp_path, mnist_raw):
-    """A writable copy of the four original files."""
+    """A writable copy of the four original files, as published (.gz only: a folder that
+    torchvision downloaded into also holds the extracted files)."""
     folder = tmp_path / "raw"
-    shutil.copytree(mnist_raw, folder)
+    folder.mkdir()
+    for gz in mnist_raw.glob("*.gz"):
+        shutil.copy2(gz, folder)
     return folder
 
 

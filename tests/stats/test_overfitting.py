@@ -13,8 +13,8 @@ from ablation.stats import (
     regularization_effects,
     regularization_pairs,
 )
-from ablation.stats.synthetic import run_metrics
 from stats_helpers import curve_run, per_run, study
+from synthetic import run_metrics
 
 FALLING = [0.5, 0.3, 0.2, 0.1, 0.05, 0.02]  # training loss at milestones 1, 2, 3, 10, 20, 30
 
