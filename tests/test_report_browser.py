@@ -117,6 +117,7 @@ def test_page_is_self_contained_and_complete(study, report):
         "findings",
         "leaderboard",
         "factors",
+        "paired",
         "cost",
         "overfitting",
         "learning-curves",
@@ -129,7 +130,7 @@ def test_page_is_self_contained_and_complete(study, report):
     images = report.page.eval_on_selector_all(
         "img", "imgs => imgs.map(i => [i.naturalWidth, i.complete, i.alt, i.src.slice(0, 22)])"
     )
-    assert len(images) == 10
+    assert len(images) == 11  # no more-data or transfer figure: one size, one dataset
     assert all(
         w > 0 and done and alt and src == "data:image/png;base64," for w, done, alt, src in images
     )
@@ -207,3 +208,28 @@ def test_snakemake_report_holds_the_figures(study):
         "anomaly_timeline",
     ):
         assert f"{name}.png" in html
+
+
+def test_two_dataset_report_in_chromium(browser, tmp_path):
+    """A synthetic study of MNIST and Fashion-MNIST through the report, in the browser."""
+    from ablation.report.build import partial_report
+    from synthetic import synthetic_study
+
+    grid = {
+        "dataset": ["mnist", "fashion_mnist"], "activation": ["relu", "tanh"],
+        "train_size": [1000, 4000], "seed": [0, 1],
+    }  # fmt: skip
+    metrics, confusion = synthetic_study(grid, epochs=4, milestones=(2, 4))
+    path = tmp_path / "summary.html"
+    path.write_text(partial_report(metrics, confusion, {}, sorted(set(metrics["run_id"]))))
+    report = Page(browser, path)
+    assert report.errors() == [] and report.requests == [report.url]
+    for section in ("paired", "more-data", "transfer"):
+        assert report.page.is_visible(f"section#{section} h2")
+    text = report.page.inner_text("#transfer")
+    assert "Kendall" in text and "fashion_mnist vs mnist" in text
+    # each dataset its own ranking: two configurations ranked first
+    assert [float(r) for r in report.column("rank")].count(1.0) == 2
+    assert report.column("dataset")[:1] in (["fashion_mnist"], ["mnist"])
+    assert "Shirt" in report.page.inner_text("#confusion")  # class names of Fashion-MNIST
+    report.page.close()
