@@ -149,13 +149,13 @@ def test_status_follows_the_grid_through_a_study(workdir):
     assert any("mnist.pt is missing" in w for w in report["warnings"])
 
     # 3. The rule's script changed: Snakemake reruns every trained cell (code trigger).
-    script = workdir / "workflow" / "scripts" / "train_model.py"
+    script = workdir / "workflow" / "scripts" / "train_pack.py"
     later = time.time() + 5
     os.utime(script, (later, later))
     text = ablation("status", "--configfile", CONFIG, "--all", "--cores", "2", cwd=workdir)
     assert text.returncode == 0, text.stderr
     assert "2 stale, 1 interrupted, 1 missing" in text.stdout
-    assert "workflow/scripts/train_model.py changed after the run" in text.stdout
+    assert "workflow/scripts/train_pack.py changed after the run" in text.stdout
     assert "left    4 runs; about" in text.stdout and "with --cores 2" in text.stdout
     [row] = [line for line in text.stdout.splitlines() if line.startswith("interrupted ")]
     assert " 1/2 " in row and " adam " in row

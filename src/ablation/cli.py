@@ -172,7 +172,7 @@ def _add_status(commands) -> None:
         "  done         trained, nothing to redo\n"
         "  diverged     trained, but the loss became NaN/inf (kept, not rerun)\n"
         "  stale        trained, but Snakemake will retrain it: its training config changed\n"
-        "               (stored config_hash differs), workflow/scripts/train_model.py is\n"
+        "               (stored config_hash differs), workflow/scripts/train_pack.py is\n"
         "               newer than its outputs, or the dataset file is newer (or missing\n"
         "               while other runs are to train: Snakemake then prepares it anew)\n"
         "  running      marked incomplete by Snakemake and progressing (log or resume state\n"
@@ -469,8 +469,8 @@ def _print_status(status, args: argparse.Namespace) -> None:
     if drifted:
         print(
             f"note    {len(drifted)} runs were trained by other training code than the checkout's "
-            "(git); Snakemake does not rerun them by itself: `snakemake --forcerun train_model` "
-            "retrains every run"
+            "(git); Snakemake does not rerun them by itself: "
+            "`touch workflow/scripts/train_pack.py` makes it retrain every run"
         )
     shown = _cells_to_show(status, args)
     if shown:

@@ -126,19 +126,29 @@ def _run_cost(cfg: TrainConfig) -> float:
 
 
 def runs_to_train(
-    configs: Iterable[TrainConfig], runs_root: str | Path, resume_root: str | Path
+    configs: Iterable[TrainConfig],
+    runs_root: str | Path,
+    resume_root: str | Path,
+    inputs: Iterable[str | Path] = (),
 ) -> list[TrainConfig]:
-    """The runs whose outputs are missing, left mid-way (a resume state exists) or
-    made by another config (the `config_hash` in their metrics differs)."""
+    """The runs not finished: outputs missing, left mid-way (a resume state exists),
+    made by another config (the `config_hash` in their metrics differs), or older
+    than one of `inputs` (or one of them missing), as Snakemake's rerun triggers
+    would judge a job with these inputs."""
+    times = [Path(p).stat().st_mtime if Path(p).exists() else math.inf for p in inputs]
+    newest = max(times, default=-math.inf)
     return [
         cfg
         for cfg in configs
-        if not _finished(cfg, Path(runs_root) / run_path(cfg.cell()), Path(resume_root))
+        if not _finished(cfg, Path(runs_root) / run_path(cfg.cell()), Path(resume_root), newest)
     ]
 
 
-def _finished(cfg: TrainConfig, run_dir: Path, resume_root: Path) -> bool:
-    if not all((run_dir / name).is_file() for name in OUTPUTS):
+def _finished(cfg: TrainConfig, run_dir: Path, resume_root: Path, newest_input: float) -> bool:
+    outputs = [run_dir / name for name in OUTPUTS]
+    if not all(path.is_file() for path in outputs):
+        return False
+    if min(path.stat().st_mtime for path in outputs) < newest_input:
         return False
     if (resume_root / run_path(cfg.cell()) / "state.pt").exists():
         return False

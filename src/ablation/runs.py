@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
 
 from ablation import provenance
 from ablation.checkpoint import save_checkpoint
 from ablation.config import TrainConfig, run_path
 from ablation.data import load_dataset
+from ablation.io import write_text_atomic
 from ablation.metrics import write_frame, write_metrics
-from ablation.train import RunResult, select_device, set_threads, train
+from ablation.train import (
+    RunResult,
+    current_run,
+    select_device,
+    set_threads,
+    train,
+    train_pack,
+    working_on,
+)
 
 log = logging.getLogger("ablation")
 
@@ -36,20 +49,127 @@ def run_job(
         log.info("resuming from %s", state)
     data = load_dataset(dataset)
     result = train(cfg, data, torch_device, state_path=state, on_epoch=_log_epoch(cfg))
-    meta = {
-        "device": provenance.device_name(torch_device),
+    _write_outputs(result, _meta(cfg, torch_device, threads), metrics, confusion, model)
+    Path(state).unlink(missing_ok=True)
+    log.info("%s: %s after %d epochs", run_path(cfg.cell()), result.status, _last_epoch(result))
+    return result
+
+
+def run_pack_job(
+    members: Sequence[dict[str, Any]],
+    dataset: str | Path,
+    threads: int = 1,
+    device: str = "auto",
+) -> list[RunResult]:
+    """Train a pack of grid cells in one process (`ablation.train.train_pack`) and write
+    each member's files as `run_job` would; each resumes from its own state if present.
+
+    Each member is a dict: `config` (a TrainConfig) and the paths `metrics`,
+    `confusion`, `model`, `state`, and optionally `log` (the member's progress lines)
+    and `benchmark` (its share of the job's time, in Snakemake's benchmark format).
+    Outputs are written once every member is done, then the resume states removed:
+    a job killed at any point leaves every member resumable.
+    """
+    set_threads(threads)
+    torch_device = select_device(device)
+    cfgs = [m["config"] for m in members]
+    for member in members:
+        Path(member["state"]).parent.mkdir(parents=True, exist_ok=True)
+    names = ", ".join(run_path(cfg.cell()) for cfg in cfgs)
+    log.info("training a pack of %d runs: %s", len(cfgs), names)
+    with _member_logs(members):
+        results = _train_and_write(members, dataset, torch_device, threads)
+    return results
+
+
+def _train_and_write(members, dataset, device: torch.device, threads: int) -> list[RunResult]:
+    for member in members:
+        if Path(member["state"]).exists():
+            with working_on(member["config"]):
+                log.info("resuming from %s", member["state"])
+    data = load_dataset(dataset)
+    results = train_pack(
+        [m["config"] for m in members],
+        data,
+        device,
+        state_paths=[m["state"] for m in members],
+        on_epoch=lambda cfg, summary: _log_epoch(cfg)(summary),
+    )
+    for member, result in zip(members, results, strict=True):
+        meta = _meta(result.config, device, threads)
+        _write_outputs(result, meta, member["metrics"], member["confusion"], member["model"])
+    _write_benchmarks(members, results)
+    for member, result in zip(members, results, strict=True):
+        Path(member["state"]).unlink(missing_ok=True)
+        with working_on(result.config):
+            log.info(
+                "%s: %s after %d epochs",
+                run_path(result.config.cell()),
+                result.status,
+                _last_epoch(result),
+            )
+    return results
+
+
+def _meta(cfg: TrainConfig, device: torch.device, threads: int) -> dict[str, Any]:
+    return {
+        "device": provenance.device_name(device),
         "threads": threads,
         "torch_version": provenance.version("torch"),
         "ablation_version": provenance.version("ablation"),
         "config_hash": cfg.hash(),
         "git_commit": provenance.git_commit(),
     }
+
+
+def _write_outputs(result: RunResult, meta: dict, metrics, confusion, model) -> None:
     write_metrics(metrics_rows(result, meta), metrics)
     write_frame(confusion_frame(result), confusion)
     save_checkpoint(result.model, checkpoint_info(result, meta), model)
-    Path(state).unlink(missing_ok=True)
-    log.info("%s: %s after %d epochs", run_path(cfg.cell()), result.status, _last_epoch(result))
-    return result
+
+
+@contextlib.contextmanager
+def _member_logs(members: Sequence[dict[str, Any]]):
+    """Each member's `log` gets the lines logged while the pack works on that member."""
+    handlers = []
+    for member in members:
+        if member.get("log") is None:
+            continue
+        Path(member["log"]).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(member["log"], mode="a")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        handler.addFilter(lambda record, cfg=member["config"]: current_run.get() is cfg)
+        handlers.append(handler)
+        log.addHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _write_benchmarks(members: Sequence[dict[str, Any]], results: list[RunResult]) -> None:
+    """Each member's share of the job's wall and CPU time so far (start-up included),
+    in proportion to its training time, as Snakemake's benchmark TSV."""
+    import psutil  # a dependency of Snakemake
+
+    process = psutil.Process()
+    wall = time.time() - process.create_time()
+    cpu = sum(process.cpu_times()[:2])
+    seconds = [max(_train_seconds(r), 1e-9) for r in results]
+    for member, own in zip(members, seconds, strict=True):
+        if member.get("benchmark") is None:
+            continue
+        share = own / sum(seconds)
+        s = wall * share
+        hms = time.strftime("%H:%M:%S", time.gmtime(s))
+        text = f"s\th:m:s\tcpu_time\tpack_size\n{s:.4f}\t{hms}\t{cpu * share:.2f}\t{len(members)}\n"
+        write_text_atomic(member["benchmark"], text)
+
+
+def _train_seconds(result: RunResult) -> float:
+    return max((row["train_seconds"] for row in result.history), default=0.0)
 
 
 def metrics_rows(result: RunResult, meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,7 +228,7 @@ def _last_epoch(result: RunResult) -> int:
     return max(measured, default=0)
 
 
-def _log_epoch(cfg: TrainConfig):
+def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log):
     """One progress line per epoch for the job's log: loss, time so far and time left."""
     from ablation.progress import format_duration
 
@@ -116,7 +236,7 @@ def _log_epoch(cfg: TrainConfig):
         epoch, seconds = summary["epoch"], summary["train_seconds"]
         left = seconds / epoch * (cfg.epochs - epoch)  # training time only, evaluation excluded
         eta = f", about {format_duration(left)} left" if epoch < cfg.epochs else ""
-        log.info(
+        logger.info(
             "epoch %d/%d  train loss %.4f  trained %s%s",
             epoch,
             cfg.epochs,

@@ -9,7 +9,7 @@ files Snakemake and the training jobs leave behind (nothing is launched):
   the cell's training config changed (the ``config_hash`` stored in the run's
   metrics differs from ``TrainConfig.hash()`` of the cell under the current config;
   the rule passes that config as a param, so Snakemake's params trigger fires),
-  the rule's script ``workflow/scripts/train_model.py`` is newer than the outputs
+  the rule's script ``workflow/scripts/train_pack.py`` is newer than the outputs
   (Snakemake's code trigger for script rules), or the dataset file is newer than
   the outputs (the mtime trigger) or missing while other runs are still to train
   (Snakemake then prepares it anew, and the new file is newer than every output).
@@ -61,12 +61,13 @@ OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
 RUNS_DIR = "results/runs"
 RESUME_DIR = "results/.resume"
 LOG_DIR = "logs/train_model"
-TRAIN_SCRIPT = "workflow/scripts/train_model.py"
+TRAIN_SCRIPT = "workflow/scripts/train_pack.py"
 # Files whose changes change what training computes; compared by git for code drift.
 TRAINING_CODE = (
     "src/ablation/train.py",
     "src/ablation/fastpath.py",
     "src/ablation/resume.py",
+    "src/ablation/packs.py",
     "src/ablation/model.py",
     "src/ablation/data.py",
     "src/ablation/runs.py",
