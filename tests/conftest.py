@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,18 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     if check and done.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
+
+
+def planned_runs(dry_run: str) -> set[str]:
+    """The runs a dry run's output would train: the metrics files its training packs write."""
+    jobs = re.findall(r"^rule train_pack_\w+:\n(.*?)(?:\n\n|\n\[|\Z)", dry_run, re.M | re.S)
+    return {
+        run
+        for job in jobs
+        for line in job.splitlines()
+        if line.strip().startswith("output:")
+        for run in re.findall(r"results/runs/(\S+?)/metrics\.parquet", line)
+    }
 
 
 @pytest.fixture
