@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from ablation.data import load_dataset
 from ablation.status import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
-from conftest import MNIST_RAW, snakemake, write_config
+from conftest import MNIST_RAW, planned_runs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -57,10 +56,9 @@ def train_targets(study: dict) -> list[str]:
 
 
 def snakemake_would_train(workdir: Path, study: dict) -> int:
-    """How many training jobs a dry run of Snakemake schedules for the study's cells."""
+    """How many runs a dry run of Snakemake trains for the study's cells."""
     done = snakemake(workdir, "-n", *train_targets(study), "--configfile", CONFIG)
-    found = re.search(r"^train_model\s+(\d+)$", done.stdout, re.MULTILINE)
-    return int(found.group(1)) if found else 0
+    return len(planned_runs(done.stdout))
 
 
 def interrupted_state(workdir: Path, optimizer: str, seed: int) -> Path:

@@ -77,7 +77,7 @@ def test_workflow_default_device_without_a_gpu(workdir):
     target = f"results/runs/{run}/metrics.parquet"
     plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile), **NO_GPU)
     assert plan.returncode == 0, plan.stderr
-    train_job = plan.stdout.split("rule train_model:")[1].split("\n\n")[0]
+    train_job = plan.stdout.split("rule train_pack_")[1].split("\n\n")[0]
     assert "gpu=0" in train_job.replace(" ", "")
 
     done = _run_workflow(workdir, target, "--configfile", str(configfile), **NO_GPU)
@@ -95,7 +95,6 @@ def test_workflow_asked_for_cuda_without_a_gpu_fails_with_the_fix(workdir):
         ABLATION_DEVICE="cuda", **NO_GPU,
     )  # fmt: skip
     assert done.returncode != 0
-    shown = (
-        done.stdout + done.stderr + (workdir / "logs" / "train_model" / f"{run}.log").read_text()
-    )
+    [pack_log] = (workdir / "logs" / "train_pack").glob("*.log")  # the job's, of one run
+    shown = done.stdout + done.stderr + pack_log.read_text()
     assert "requested (ABLATION_DEVICE or --device) but torch sees no CUDA" in shown
