@@ -100,14 +100,14 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
 
 
 def planned_runs(dry_run: str) -> set[str]:
-    """The runs a dry run's output would train: the metrics files its training packs write."""
+    """The runs a dry run would train in packs: the metrics files its packs write."""
     jobs = re.findall(r"^rule train_pack_\w+:\n(.*?)(?:\n\n|\n\[|\Z)", dry_run, re.M | re.S)
     return {
         run
         for job in jobs
         for line in job.splitlines()
         if line.strip().startswith("output:")
-        for run in re.findall(r"results/runs/(\S+?)/metrics\.parquet", line)
+        for run in re.findall(r"results/\.packs/(\S+?)/metrics\.parquet", line)
     }
 
 

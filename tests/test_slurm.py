@@ -275,7 +275,8 @@ def test_study_runs_through_slurm_and_equals_a_local_run(cluster, tmp_path):
     assert job.returncode == 0, f"{out}\n{err}\n{cluster.logs()}"
 
     # The data rule ran once on this host (a local rule); each training run was a SLURM
-    # job (with 200 job slots, the planner packs one run per job), with its own SLURM log.
+    # job (with 200 job slots, the planner packs one run per job), with its own SLURM log;
+    # moving a run's files into its folder (train_model) is a local rule.
     submitted = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", err)
     assert len(submitted) == len(runs), err
     assert "Finished jobid" in err and "rule prepare_data" in err

@@ -76,7 +76,7 @@ def test_new_axis_value_runs_only_new_cells(study_run):
     study["grid"]["seed"].append(2)
     study["grid"]["dropout"] = [0.0]
     jobs = planned_jobs(workdir, write_config(workdir, study, "more_seeds.yaml"))
-    assert jobs["runs"] == runs_of(study, seed=2)
+    assert jobs["runs"] == runs_of(study, seed=2) and jobs["train_model"] == 4
     assert jobs["train_pack"] == 2  # 4 runs of one data order: 2 packs keep both cores busy
     assert jobs["aggregate_metrics"] == 1
     assert "prepare_data" not in jobs
@@ -92,6 +92,7 @@ def test_changed_preset_reruns_only_its_cells(study_run):
     }
     jobs = planned_jobs(workdir, write_config(workdir, study, "slower_sgd.yaml"))
     assert jobs["runs"] == runs_of(study, optimizer="sgd")  # the sgd cells only
+    assert jobs["train_model"] == 4
 
 
 def test_changed_training_setting_reruns_every_cell(study_run):
@@ -99,4 +100,4 @@ def test_changed_training_setting_reruns_every_cell(study_run):
     study = copy.deepcopy(TINY_STUDY)
     study["training"] = {**study["training"], "epochs": 3, "milestones": [1, 2, 3]}
     jobs = planned_jobs(workdir, write_config(workdir, study, "longer.yaml"))
-    assert jobs["runs"] == runs_of(study) and len(jobs["runs"]) == 8
+    assert jobs["runs"] == runs_of(study) and jobs["train_model"] == 8

@@ -41,7 +41,13 @@ MEMBER_FIELDS = (
 START_SECONDS = 6.0
 SECONDS_PER_IMAGE_EPOCH = 1.0e-5
 SECONDS_PER_MILESTONE = 0.3
+# Where a run's files live (the workflow's layout, relative to the project folder):
+RUNS = "results/runs"  # <run>/ + OUTPUTS: what the run keeps
+RESUME = "results/.resume"  # <run>/state.pt while it trains
+PACKED = "results/.packs"  # <run>/ + PACKED_FILES: as its pack left them, until moved
+TRAINED = "results/.trained"  # <run>.json: the pack's stamp (config hash), kept
 OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
+PACKED_FILES = (*OUTPUTS, "train.log")
 
 
 def pack_key(cfg: TrainConfig) -> tuple:
@@ -126,41 +132,36 @@ def _run_cost(cfg: TrainConfig) -> float:
 
 
 def runs_to_train(
-    configs: Iterable[TrainConfig],
-    runs_root: str | Path,
-    resume_root: str | Path,
-    inputs: Iterable[str | Path] = (),
+    configs: Iterable[TrainConfig], root: str | Path = ".", inputs: Iterable[str | Path] = ()
 ) -> list[TrainConfig]:
-    """The runs not finished: outputs missing, left mid-way (a resume state exists),
-    made by another config (the `config_hash` in their metrics differs), or older
-    than one of `inputs` (or one of them missing), as Snakemake's rerun triggers
-    would judge a job with these inputs."""
-    times = [Path(p).stat().st_mtime if Path(p).exists() else math.inf for p in inputs]
+    """The runs a pack must train: not finished, or finished under another config.
+
+    Finished means: trained by a pack under this config (its stamp in `TRAINED`
+    says so), no resume state left, and its files either in its run folder, newer
+    than every one of `inputs`, or still in `PACKED` waiting to be moved there.
+    """
+    root = Path(root)
+    times = [(root / p).stat().st_mtime if (root / p).exists() else math.inf for p in inputs]
     newest = max(times, default=-math.inf)
-    return [
-        cfg
-        for cfg in configs
-        if not _finished(cfg, Path(runs_root) / run_path(cfg.cell()), Path(resume_root), newest)
-    ]
+    return [cfg for cfg in configs if not _finished(cfg, root, newest)]
 
 
-def _finished(cfg: TrainConfig, run_dir: Path, resume_root: Path, newest_input: float) -> bool:
-    outputs = [run_dir / name for name in OUTPUTS]
+def _finished(cfg: TrainConfig, root: Path, newest_input: float) -> bool:
+    run = run_path(cfg.cell())
+    if _stamped_hash(root / TRAINED / f"{run}.json") != cfg.hash():
+        return False
+    if (root / RESUME / run / "state.pt").exists():
+        return False
+    if all((root / PACKED / run / name).is_file() for name in PACKED_FILES):
+        return True  # trained, its files not yet moved to the run folder
+    outputs = [root / RUNS / run / name for name in OUTPUTS]
     if not all(path.is_file() for path in outputs):
         return False
-    if min(path.stat().st_mtime for path in outputs) < newest_input:
-        return False
-    if (resume_root / run_path(cfg.cell()) / "state.pt").exists():
-        return False
-    return recorded_config_hash(run_dir / "metrics.parquet") == cfg.hash()
+    return min(path.stat().st_mtime for path in outputs) >= newest_input
 
 
-def recorded_config_hash(metrics: Path) -> str | None:
-    """The config hash a run's metrics were written with; None if unreadable."""
-    import pyarrow.parquet as pq
-
+def _stamped_hash(stamp: Path) -> str | None:
     try:
-        column = pq.read_table(metrics, columns=["config_hash"]).column(0)
-        return str(column[0]) if len(column) else None
-    except Exception:  # noqa: BLE001  damaged or foreign file: train the run again
+        return json.loads(stamp.read_text())["config_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
         return None

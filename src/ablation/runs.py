@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ from ablation.config import TrainConfig, run_path
 from ablation.data import load_dataset
 from ablation.io import write_text_atomic
 from ablation.metrics import write_frame, write_metrics
+from ablation.packs import PACKED_FILES
 from ablation.train import (
     RunResult,
     current_run,
@@ -65,11 +68,13 @@ def run_pack_job(
     each member's files as `run_job` would; each resumes from its own state if present.
 
     Each member is a dict: `config` (a TrainConfig) and the paths `metrics`,
-    `confusion`, `model`, `state`, and optionally `log` (the member's progress lines)
-    and `benchmark` (its share of the job's time, in Snakemake's benchmark format).
-    Outputs are written once every member is done, then the resume states removed:
-    a job killed at any point leaves every member resumable.
+    `confusion`, `model`, `state`, and optionally `logs` (files for the member's
+    progress lines), `benchmark` (its share of the job's time, in Snakemake's
+    benchmark format) and `trained` (a stamp written when its files are). Outputs
+    are written once every member is done, then the stamps, then the resume states
+    are removed: a job killed at any point leaves every member resumable.
     """
+    entered = time.time()
     set_threads(threads)
     torch_device = select_device(device)
     cfgs = [m["config"] for m in members]
@@ -78,16 +83,21 @@ def run_pack_job(
     names = ", ".join(run_path(cfg.cell()) for cfg in cfgs)
     log.info("training a pack of %d runs: %s", len(cfgs), names)
     with _member_logs(members):
-        results = _train_and_write(members, dataset, torch_device, threads)
+        results, timing = _train_and_write(members, dataset, torch_device, threads)
+    # Where the job's time went, for `ablation bench --study` (a JSON line in the job's log).
+    timing["start_up"] += entered - _process_started()
+    log.info("job timing: %s", json.dumps(timing))
     return results
 
 
-def _train_and_write(members, dataset, device: torch.device, threads: int) -> list[RunResult]:
+def _train_and_write(members, dataset, device: torch.device, threads: int):
     for member in members:
         if Path(member["state"]).exists():
             with working_on(member["config"]):
                 log.info("resuming from %s", member["state"])
+    started = time.time()
     data = load_dataset(dataset)
+    loaded = time.time()
     results = train_pack(
         [m["config"] for m in members],
         data,
@@ -95,10 +105,25 @@ def _train_and_write(members, dataset, device: torch.device, threads: int) -> li
         state_paths=[m["state"] for m in members],
         on_epoch=lambda cfg, summary: _log_epoch(cfg)(summary),
     )
+    trained = time.time()
     for member, result in zip(members, results, strict=True):
         meta = _meta(result.config, device, threads)
         _write_outputs(result, meta, member["metrics"], member["confusion"], member["model"])
     _write_benchmarks(members, results)
+    for member, result in zip(members, results, strict=True):
+        if member.get("trained") is not None:
+            stamp = {"run": run_path(result.config.cell()), "config_hash": result.config.hash()}
+            write_text_atomic(member["trained"], json.dumps(stamp) + "\n")
+    training = sum(_train_seconds(r) for r in results)
+    timing = {
+        "start_up": loaded - started,  # + the imports before, added by the caller
+        "training": training,
+        "evaluation": trained - loaded - training,  # milestones, final test, set-up
+        "writing": time.time() - trained,
+        "started": _process_started(),
+        "ended": time.time(),
+        "runs": len(results),
+    }
     for member, result in zip(members, results, strict=True):
         Path(member["state"]).unlink(missing_ok=True)
         with working_on(result.config):
@@ -108,7 +133,13 @@ def _train_and_write(members, dataset, device: torch.device, threads: int) -> li
                 result.status,
                 _last_epoch(result),
             )
-    return results
+    return results, timing
+
+
+def _process_started() -> float:
+    import psutil  # a dependency of Snakemake
+
+    return psutil.Process().create_time()
 
 
 def _meta(cfg: TrainConfig, device: torch.device, threads: int) -> dict[str, Any]:
@@ -130,17 +161,16 @@ def _write_outputs(result: RunResult, meta: dict, metrics, confusion, model) -> 
 
 @contextlib.contextmanager
 def _member_logs(members: Sequence[dict[str, Any]]):
-    """Each member's `log` gets the lines logged while the pack works on that member."""
+    """Each member's `logs` get the lines logged while the pack works on that member."""
     handlers = []
     for member in members:
-        if member.get("log") is None:
-            continue
-        Path(member["log"]).parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(member["log"], mode="a")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        handler.addFilter(lambda record, cfg=member["config"]: current_run.get() is cfg)
-        handlers.append(handler)
-        log.addHandler(handler)
+        for path in member.get("logs", []):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, mode="a")
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            handler.addFilter(lambda record, cfg=member["config"]: current_run.get() is cfg)
+            handlers.append(handler)
+            log.addHandler(handler)
     try:
         yield
     finally:
@@ -152,11 +182,10 @@ def _member_logs(members: Sequence[dict[str, Any]]):
 def _write_benchmarks(members: Sequence[dict[str, Any]], results: list[RunResult]) -> None:
     """Each member's share of the job's wall and CPU time so far (start-up included),
     in proportion to its training time, as Snakemake's benchmark TSV."""
-    import psutil  # a dependency of Snakemake
+    import psutil
 
-    process = psutil.Process()
-    wall = time.time() - process.create_time()
-    cpu = sum(process.cpu_times()[:2])
+    wall = time.time() - _process_started()
+    cpu = sum(psutil.Process().cpu_times()[:2])
     seconds = [max(_train_seconds(r), 1e-9) for r in results]
     for member, own in zip(members, seconds, strict=True):
         if member.get("benchmark") is None:
@@ -246,3 +275,45 @@ def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log):
         )
 
     return log_epoch
+
+
+# ---------------------------------------------------------------------------- files of a pack
+
+
+def adopt_packed(staged: str | Path, metrics, confusion, model, log_file) -> bool:
+    """Move a run's files, as its pack left them in `staged`, to where the run keeps
+    them (fresh modification times: newer than the pack's stamp), and its progress
+    lines into `log_file`. False, moving nothing, where they are not all there."""
+    staged = Path(staged)
+    if not all((staged / name).is_file() for name in PACKED_FILES):
+        return False
+    for name, target in zip(PACKED_FILES, (metrics, confusion, model), strict=False):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        (staged / name).replace(target)
+        Path(target).touch()
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "a") as out:
+        out.write((staged / "train.log").read_text())
+    (staged / "train.log").unlink()
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m ablation.runs CONFIG_JSON DATA METRICS MODEL CONFUSION STATE LOG THREADS`:
+    `run_job` of one cell, for a run that Snakemake retrains outside any pack."""
+    import sys
+
+    from ablation import logs
+
+    config, data, metrics, model, confusion, state, log_file, threads = (
+        sys.argv[1:] if argv is None else argv
+    )
+    logs.setup(log_file)
+    cfg = TrainConfig.from_dict(json.loads(config))
+    device = os.environ.get("ABLATION_DEVICE", "auto")
+    run_job(cfg, data, metrics, model, confusion, state, threads=int(threads), device=device)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,10 +1,13 @@
-# Training, in packs. The runs still to train (outputs missing, left mid-way, of another
-# config, or older than the data or the training script) are planned into packs when
-# Snakemake builds its plan: one job trains the runs of one data order together
-# (ablation.packs, ablation.train.train_pack), each bitwise as if alone, each with its
-# own folder, log, benchmark and resume state. Finished runs belong to no rule: adding
-# a grid value trains only the new cells. ABLATION_PACK_SIZE caps the members of a pack
-# (1 = one job per run; default: sized so that packs keep every core busy to the end).
+# Training, in packs (docs/packing.md). When Snakemake builds its plan, the runs a pack
+# must train (not trained yet, or under another config: ablation.packs.runs_to_train)
+# are planned into packs: one job per pack trains the runs of one data order together
+# (ablation.train.train_pack), each bitwise as if alone, and leaves each run's files in
+# results/.packs/<run>/ with a stamp in results/.trained/. Every run keeps its own
+# train_model job, which moves those files into its folder (or, where there are none,
+# e.g. under --forcerun, trains the run alone): so Snakemake's rerun triggers, targets
+# and --forcerun work per run as they always did, and adding a grid value trains only
+# the new cells. ABLATION_PACK_SIZE caps the runs in a pack (1 = one job per run;
+# default auto: sized so that packs keep every core busy to the end).
 
 import ablation.packs as packs
 
@@ -34,25 +37,25 @@ def pack_members(pack):
     members = []
     for cfg in pack.configs:
         run = study.run_path(cfg.cell())
+        staged = f"{packs.PACKED}/{run}"
         members.append(
             {
                 "config": cfg.to_dict(),
-                "metrics": f"results/runs/{run}/metrics.parquet",
-                "confusion": f"results/runs/{run}/confusion.parquet",
-                "model": f"results/runs/{run}/model.pt",
-                "state": f"results/.resume/{run}/state.pt",
-                "log": f"logs/train_model/{run}.log",
+                "metrics": f"{staged}/metrics.parquet",
+                "confusion": f"{staged}/confusion.parquet",
+                "model": f"{staged}/model.pt",
+                "state": f"{packs.RESUME}/{run}/state.pt",
+                # progress where `ablation status` and users look, and for the run's log
+                "logs": [f"logs/train_model/{run}.log", f"{staged}/train.log"],
                 "benchmark": f"benchmarks/train_model/{run}.tsv",
+                "trained": f"{packs.TRAINED}/{run}.json",
             }
         )
     return members
 
 
 TO_TRAIN = packs.runs_to_train(
-    [study.run_config(STUDY, cell) for cell in CELLS],
-    "results/runs",
-    "results/.resume",
-    inputs=[DATA_FILE, PACK_SCRIPT],
+    [study.run_config(STUDY, cell) for cell in CELLS], inputs=[DATA_FILE, PACK_SCRIPT]
 )
 PACKS = packs.plan_packs(TO_TRAIN, slots=_pack_slots(), max_size=_max_pack_size())
 
@@ -69,24 +72,65 @@ for pack in PACKS:
             [
                 m[key]
                 for m in members
-                for key in ("metrics", "confusion", "model", "benchmark")
+                for key in ("metrics", "confusion", "model", "benchmark", "trained")
             ],
         log:
-            pack=f"logs/train_pack/{pack.id}.log",
-            runs=[m["log"] for m in members],
+            f"logs/train_pack/{pack.id}.log",
         benchmark:
             f"benchmarks/train_pack/{pack.id}.tsv"
         conda:
             CONDA_ENV
         threads: 1
         # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at
-        # a time uses it). Measured: peak RSS ~0.9 GB + ~0.2 GB per pack (docs/packing.md).
+        # a time uses it). Peak RSS ~0.9 GB + 160 MB for an epoch's batches (docs/packing.md).
         resources:
             gpu=uses_gpu(),
-            mem_mb=1500 + 10 * len(members),
+            mem_mb=1700 + 10 * len(members),
             runtime=30 * len(members),
         params:
             # The members' configs: Snakemake reruns the pack when one of them changes.
             members=members,
         script:
             "../scripts/train_pack.py"
+
+
+rule train_model:
+    input:
+        data=rules.prepare_data.output.data,
+        trained=f"{packs.TRAINED}/{RUN}.json",
+    output:
+        metrics=f"results/runs/{RUN}/metrics.parquet",
+        confusion=f"results/runs/{RUN}/confusion.parquet",
+        model=f"results/runs/{RUN}/model.pt",
+    log:
+        f"logs/train_model/{RUN}.log",
+    # Local: it moves files; on a cluster only a retrain outside any pack (--forcerun)
+    # would run here, on the submitting host.
+    localrule: True
+    threads: 1
+    resources:
+        gpu=uses_gpu(),
+        mem_mb=1500,
+        runtime=30,
+    params:
+        config=train_config,
+        # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
+        state=lambda wc: f"{packs.RESUME}/{study.run_path(wc)}/state.pt",
+        packed=lambda wc: f"{packs.PACKED}/{study.run_path(wc)}",
+    run:
+        import json
+        import subprocess
+        from ablation.runs import adopt_packed
+
+        # Moving the pack's files takes no time; where there are none, train alone.
+        if not adopt_packed(params.packed, *output, log[0]):
+            args = [
+                json.dumps(params.config),
+                input.data,
+                output.metrics,
+                output.model,
+            ]
+            args += [output.confusion, params.state, log[0], str(threads)]
+            subprocess.run(
+                [sys.executable, "-m", "ablation.runs", *args], check=True
+            )

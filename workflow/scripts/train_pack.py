@@ -16,7 +16,7 @@ from ablation.io import WriteError  # noqa: E402
 from ablation.runs import run_pack_job  # noqa: E402
 from ablation.train import DeviceError  # noqa: E402
 
-log = logs.setup(snakemake.log.pack)
+log = logs.setup(snakemake.log[0])
 
 
 def _terminated(signum, frame):
