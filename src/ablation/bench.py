@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ablation import provenance
+from ablation import provenance, study_bench
 from ablation.cli import positive_int
 from ablation.config import TrainConfig
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
@@ -437,20 +437,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--skip-tutorial", action="store_true", help="leave out the (slow) tutorial loop"
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
-    study = parser.add_argument_group("the whole study (ablation.study_bench)")
-    study.add_argument(
-        "--study", type=Path, metavar="CONFIG",
-        help="run this study scaled to --epochs end to end through Snakemake, packed and one "
-        "job per run, side by side (--train-size caps its training images)",
-    )  # fmt: skip
-    study.add_argument("--cores", type=positive_int, default=2, help="snakemake --cores")
+    study_bench.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark described by parsed `args`; prints the table, returns 0."""
     if getattr(args, "study", None) is not None:
-        from ablation import study_bench
-
         return study_bench.run(args)
     try:
         device = select_device(args.device)

@@ -115,8 +115,9 @@ def run_study_bench(
     train_size: int | None = None,
     device: str = "cpu",
     repo: Path | None = None,
+    ways: tuple[str, ...] = tuple(WAYS),
 ) -> dict[str, Any]:
-    """Both ways on the same scaled study, one after the other; figures as a dict."""
+    """The `ways` on the same scaled study, one after the other; figures as a dict."""
     repo = repo or Path.cwd()
     if not (repo / "Snakefile").is_file():
         raise DataError(f"{repo}: no Snakefile here; run `ablation bench --study` in the project")
@@ -128,13 +129,15 @@ def run_study_bench(
         "study": str(study_file), "epochs": epochs, "cores": cores, "device": device,
         "train_size": train_size, "ways": {},
     }  # fmt: skip
-    for way, pack_size in WAYS.items():
+    for way in ways:
+        pack_size = WAYS[way]
         with tempfile.TemporaryDirectory(prefix="ablation-study-bench-") as tmp:
             result["ways"][way] = run_way(
                 repo, Path(tmp), study, data_file, cores, pack_size, device
             )
-    packed, alone = (result["ways"][w]["wall"] for w in WAYS)
-    result["ratio"] = packed / alone
+    if len(ways) == 2:
+        packed, alone = (result["ways"][w]["wall"] for w in WAYS)
+        result["ratio"] = packed / alone
     return result
 
 
@@ -150,8 +153,10 @@ def format_report(result: dict[str, Any]) -> str:
     ]
 
     def row(label: str, values: list[float], unit: str = " s") -> str:
-        ratio = values[0] / values[1] if values[1] else float("nan")
         cells = "".join(f"{v:>16.1f}{unit}" for v in values)
+        if len(values) < 2:
+            return f"{label:22}{cells}"
+        ratio = values[0] / values[1] if values[1] else float("nan")
         return f"{label:22}{cells}{ratio:>9.2f}x"
 
     lines.append(row("wall time", [ways[n]["wall"] for n in names]))
@@ -159,11 +164,28 @@ def format_report(result: dict[str, Any]) -> str:
         label = "  analysis/report tail" if part == "tail" else f"  {part}"
         lines.append(row(label, [ways[n]["parts"][part] for n in names]))
     lines.append(row("training jobs", [len(ways[n]["jobs"]) for n in names], unit="  "))
-    lines.append(
-        f"packed / one job per run: {result['ratio']:.2f}x of the wall time "
-        "(start-up includes Snakemake's planning; training jobs share the cores)"
-    )
+    if "ratio" in result:
+        lines.append(
+            f"packed / one job per run: {result['ratio']:.2f}x of the wall time "
+            "(start-up includes Snakemake's planning; training jobs share the cores)"
+        )
     return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `ablation bench --study` (its other options: --epochs, --train-size,
+    --device, --data/--local-dir, --json)."""
+    study = parser.add_argument_group("the whole study, end to end (ablation.study_bench)")
+    study.add_argument(
+        "--study", type=Path, metavar="CONFIG",
+        help="run this study scaled to --epochs through Snakemake, packed and one job per "
+        "run, side by side (--train-size caps its training images)",
+    )  # fmt: skip
+    study.add_argument("--cores", type=int, default=2, help="snakemake --cores (default 2)")
+    study.add_argument(
+        "--ways", choices=("both", "packed"), default="both",
+        help="both (default), or packed only: the workflow as it plans (long studies)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -180,8 +202,9 @@ def run(args: argparse.Namespace) -> int:
             study = yaml.safe_load(Path(args.study).read_text()) or {}
             dataset = study.get("data", {}).get("dataset", "mnist")
             data_file = prepare_dataset(dataset, tmp, args.local_dir)
+        ways = tuple(WAYS) if args.ways == "both" else ("packed",)
         result = run_study_bench(
-            args.study, data_file, args.epochs, args.cores, args.train_size, device
+            args.study, data_file, args.epochs, args.cores, args.train_size, device, ways=ways
         )
     print(format_report(result))
     if args.json is not None:
