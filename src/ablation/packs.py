@@ -165,3 +165,21 @@ def _stamped_hash(stamp: Path) -> str | None:
         return json.loads(stamp.read_text())["config_hash"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def adopt_packed(staged: str | Path, metrics, confusion, model, log_file) -> bool:
+    """Move a run's files, as its pack left them in `staged`, to where the run keeps
+    them (fresh modification times: newer than the pack's stamp), and its progress
+    lines into `log_file`. False, moving nothing, where they are not all there."""
+    staged = Path(staged)
+    if not all((staged / name).is_file() for name in PACKED_FILES):
+        return False
+    for name, target in zip(PACKED_FILES, (metrics, confusion, model), strict=False):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        (staged / name).replace(target)
+        Path(target).touch()
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "a") as out:
+        out.write((staged / "train.log").read_text())
+    (staged / "train.log").unlink()
+    return True

@@ -20,7 +20,6 @@ from ablation.config import TrainConfig, run_path
 from ablation.data import load_dataset
 from ablation.io import write_text_atomic
 from ablation.metrics import write_frame, write_metrics
-from ablation.packs import PACKED_FILES
 from ablation.train import (
     RunResult,
     current_run,
@@ -275,27 +274,6 @@ def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log):
         )
 
     return log_epoch
-
-
-# ---------------------------------------------------------------------------- files of a pack
-
-
-def adopt_packed(staged: str | Path, metrics, confusion, model, log_file) -> bool:
-    """Move a run's files, as its pack left them in `staged`, to where the run keeps
-    them (fresh modification times: newer than the pack's stamp), and its progress
-    lines into `log_file`. False, moving nothing, where they are not all there."""
-    staged = Path(staged)
-    if not all((staged / name).is_file() for name in PACKED_FILES):
-        return False
-    for name, target in zip(PACKED_FILES, (metrics, confusion, model), strict=False):
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        (staged / name).replace(target)
-        Path(target).touch()
-    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "a") as out:
-        out.write((staged / "train.log").read_text())
-    (staged / "train.log").unlink()
-    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

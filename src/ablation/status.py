@@ -55,6 +55,7 @@ from ablation.config import (
     run_path,
     validate_config,
 )
+from ablation.packs import PACKED, TRAINED
 
 STATES = ("done", "diverged", "stale", "running", "interrupted", "missing")
 OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
@@ -196,11 +197,16 @@ class Workspace:
     def log_file(self, run: str) -> Path:
         return self.root / LOG_DIR / f"{run}.log"
 
+    def job_outputs(self, run: str) -> list[Path]:
+        """The run's outputs and those its training pack writes for it (ablation.packs)."""
+        packed = [self.root / PACKED / run / name for name in OUTPUTS]
+        return [*self.outputs(run), *packed, self.root / TRAINED / f"{run}.json"]
+
     def marked(self, run: str) -> list[Path]:
-        return [p for p in self.outputs(run) if _relative(p, self.root) in self.incomplete]
+        return [p for p in self.job_outputs(run) if _relative(p, self.root) in self.incomplete]
 
     def is_locked(self, run: str) -> bool:
-        return any(_relative(p, self.root) in self.locked for p in self.outputs(run))
+        return any(_relative(p, self.root) in self.locked for p in self.job_outputs(run))
 
 
 def incomplete_markers(root: Path) -> set[str]:

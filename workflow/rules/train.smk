@@ -120,10 +120,9 @@ rule train_model:
     run:
         import json
         import subprocess
-        from ablation.runs import adopt_packed
-
-        # Moving the pack's files takes no time; where there are none, train alone.
-        if not adopt_packed(params.packed, *output, log[0]):
+        # Moving the pack's files takes no time (profiles/default: force-use-threads runs
+        # it in Snakemake's process); where there are none, train the run alone.
+        if not packs.adopt_packed(params.packed, *output, log[0]):
             args = [
                 json.dumps(params.config),
                 input.data,
