@@ -1,4 +1,10 @@
-"""Shared fixtures: real MNIST files, tiny study configs, Snakemake runs in a copy of the repo."""
+"""Shared fixtures: real MNIST files, tiny study configs, Snakemake runs in a copy of the repo.
+
+Data comes through the pipeline's own lookup (`ablation.data.find_raw_dir`): the folder
+of datasets named by `ABLATION_DATA_DIR`, else a download (torchvision's mirrors and
+checksums) into pytest's cache, made once per machine. The folder found is exported as
+`ABLATION_DATA_DIR`, so that the Snakemake runs of the tests find it too.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,6 @@ import yaml
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("ABLATION_DATA_DIR", REPO.parent / "shared" / "data"))
-MNIST_RAW = DATA_DIR / "MNIST" / "raw"
 WORKFLOW_FILES = ("Snakefile", "workflow", "config", "profiles", "envs")
 
 TINY_STUDY = {
@@ -28,17 +32,47 @@ TINY_STUDY = {
         "dropout": [0.0],
         "seed": [0, 1],
     },
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 
 
 @pytest.fixture(scope="session")
-def mnist_raw() -> Path:
+def datasets_dir(request) -> Path:
+    """A folder of datasets (`<Class>/raw/`), exported as ABLATION_DATA_DIR for every run."""
+    from ablation.data import DATA_DIR_ENV
+
+    given = os.environ.get(DATA_DIR_ENV)
+    # Absolute: the Snakemake runs of the tests start in other folders.
+    folder = Path(given).resolve() if given else request.config.cache.mkdir("datasets")
+    os.environ[DATA_DIR_ENV] = str(folder)
+    return folder
+
+
+def raw_files(name: str, cache: Path) -> Path:
+    """The raw folder of `name`, by the pipeline's lookup; downloaded into `cache` if absent.
+
+    Fails (never skips) when the files are neither found nor downloadable.
+    """
+    from ablation.data import DataError, find_raw_dir, prepare_dataset
+
+    if find_raw_dir(name, cache) is None:
+        try:
+            prepare_dataset(name, cache)
+        except DataError as err:
+            pytest.fail(f"no {name} files for the tests: {err}")
+    return find_raw_dir(name, cache)
+
+
+@pytest.fixture(scope="session")
+def mnist_raw(datasets_dir, request) -> Path:
     """The four original MNIST files (read-only)."""
-    if not (MNIST_RAW / "train-images-idx3-ubyte.gz").exists():
-        pytest.fail(f"MNIST files missing at {MNIST_RAW}; see ../shared/data/README.md")
-    return MNIST_RAW
+    return raw_files("mnist", request.config.cache.mkdir("datasets"))
+
+
+@pytest.fixture(scope="session")
+def fashion_raw(datasets_dir, request) -> Path:
+    """The four Fashion-MNIST files (read-only)."""
+    return raw_files("fashion_mnist", request.config.cache.mkdir("datasets"))
 
 
 @pytest.fixture(scope="session")

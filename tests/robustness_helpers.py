@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ablation.config import run_path, validate_config
-from conftest import MNIST_RAW
+from ablation.config import grid_cells, run_path, validate_config
 
 ONE_CELL = {
     "activation": "relu",
@@ -31,20 +30,26 @@ def study(cell: dict | None = None, **training) -> dict:
         "training": {
             "epochs": 2,
             "milestones": [1, 2],
-            "train_limit": 1000,
+            "train_size": 1000,
             "validation_size": 1000,
             **training,
         },
-        "data": {"local_dir": str(MNIST_RAW)},
     }
 
 
-def run_dir(workdir: Path, cell: dict | None = None) -> Path:
-    return workdir / "results" / "runs" / run_path(cell or ONE_CELL)
+def run_of(config: dict | None = None, cell: dict | None = None) -> str:
+    """The run folder of `cell` (ONE_CELL) in the study `config` (`study()`): its sizes too."""
+    cell = cell or ONE_CELL
+    cells = grid_cells(validate_config(config or study()))
+    return run_path(next(c for c in cells if all(c[k] == v for k, v in cell.items())))
 
 
-def state_file(workdir: Path, cell: dict | None = None) -> Path:
-    return workdir / "results" / ".resume" / run_path(cell or ONE_CELL) / "state.pt"
+def run_dir(workdir: Path, cell: dict | None = None, config: dict | None = None) -> Path:
+    return workdir / "results" / "runs" / run_of(config, cell)
+
+
+def state_file(workdir: Path, cell: dict | None = None, config: dict | None = None) -> Path:
+    return workdir / "results" / ".resume" / run_of(config, cell) / "state.pt"
 
 
 def start_snakemake(workdir: Path, *args: str) -> subprocess.Popen:

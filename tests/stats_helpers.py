@@ -9,7 +9,7 @@ import pandas as pd
 
 from ablation.aggregate import run_summary
 from ablation.stats.overfitting import milestone_gaps, run_overfitting
-from ablation.stats.synthetic import run_metrics
+from synthetic import run_metrics
 
 MILESTONES = (1, 2, 3, 10, 20, 30)
 

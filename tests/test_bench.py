@@ -51,7 +51,7 @@ def one_thread():
 @pytest.fixture(scope="module")
 def small(mnist):
     """700 training images: 10 full batches of 64 and a short one of 60."""
-    cfg = TrainConfig(train_limit=700, validation_size=1000)
+    cfg = TrainConfig(train_size=700, validation_size=1000)
     return make_splits(cfg, mnist, torch.device("cpu"))["train"]
 
 

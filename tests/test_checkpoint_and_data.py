@@ -9,7 +9,7 @@ from ablation.data import KNOWN_SHA256, load_dataset, prepare_dataset
 from ablation.model import SimpleNet
 from ablation.runs import run_job
 
-CFG = TrainConfig(epochs=2, milestones=(1, 2), train_limit=1000, validation_size=1000)
+CFG = TrainConfig(epochs=2, milestones=(1, 2), train_size=1000, validation_size=1000)
 
 
 def test_prepared_mnist_has_published_content(mnist):
@@ -62,7 +62,8 @@ def test_job_writes_outputs_and_tutorial_style_checkpoint(tmp_path, mnist_file):
     assert torch.equal(rebuilt.fc2.bias, result.model.fc2.bias)
 
     assert set(metrics["run_id"]) == {
-        "activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0/seed=0"
+        "activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0"
+        "/train_size=1000/validation_size=1000/seed=0"
     }
     assert metrics["config_hash"].unique().tolist() == [CFG.hash()]
     assert metrics["threads"].unique().tolist() == [1]

@@ -10,7 +10,7 @@ import pytest
 from ablation.config import grid_cells, load_config, run_path, validate_config
 from ablation.metrics import read_metrics
 from conftest import REPO, snakemake, write_config
-from robustness_helpers import ONE_CELL, start_snakemake, study, wait_for
+from robustness_helpers import ONE_CELL, run_of, start_snakemake, study, wait_for
 
 
 @pytest.mark.workflow
@@ -19,7 +19,7 @@ def test_second_pipeline_is_locked_out_and_data_is_made_once(workdir):
     config = study()
     config["grid"]["seed"] = [0, 1]
     configfile = str(write_config(workdir, config))
-    targets = [f"results/runs/{run_path(cell)}/model.pt" for cell in cells]
+    targets = [f"results/runs/{run_of(config, cell)}/model.pt" for cell in cells]
     locks = workdir / ".snakemake" / "locks"
 
     first = start_snakemake(workdir, *targets, "--configfile", configfile)
@@ -48,15 +48,15 @@ def test_second_pipeline_is_locked_out_and_data_is_made_once(workdir):
     assert data_log.count("stored mnist as") == 1
     # Every run has its own files, each log speaks of its run only.
     for cell in cells:
-        log = (workdir / "logs" / "train_model" / f"{run_path(cell)}.log").read_text()
-        assert f"{run_path(cell)}: completed" in log
-        others = [run_path(c) for c in cells if c != cell]
+        log = (workdir / "logs" / "train_model" / f"{run_of(config, cell)}.log").read_text()
+        assert f"{run_of(config, cell)}: completed" in log
+        others = [run_of(config, c) for c in cells if c != cell]
         assert not any(other in log for other in others)
     # The outputs are whole.
     metrics = read_metrics(
         [workdir / target.replace("model.pt", "metrics.parquet") for target in targets]
     )
-    assert sorted(set(metrics["run_id"])) == sorted(run_path(cell) for cell in cells)
+    assert sorted(set(metrics["run_id"])) == sorted(run_of(config, cell) for cell in cells)
 
 
 def test_every_run_has_its_own_folder():

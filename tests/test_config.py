@@ -52,7 +52,7 @@ def test_quick_study_overlays_default():
         base[key] = {**base.get(key, {}), **value}
     config = validate_config(base, "config/quick.yaml")
     assert 1 <= len(grid_cells(config)) <= 16
-    assert config["training"]["train_limit"] is not None
+    assert config["training"]["train_size"] is not None
 
 
 def test_run_path_round_trips_every_cell():
@@ -86,7 +86,8 @@ def test_run_config_carries_preset_and_cell():
     }
     cfg = run_config(config, cell)
     assert cfg.optimizer_class == "SGD" and cfg.lr == 0.1
-    assert cfg.cell() == cell
+    assert {k: cfg.cell()[k] for k in cell} == cell
+    assert cfg.cell()["hidden_size"] == 128 and cfg.cell()["lr_scale"] == 1.0
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     assert cfg.hash() == TrainConfig.from_dict(cfg.to_dict()).hash()
 

@@ -17,7 +17,7 @@ from ablation.metrics import read_metrics
 from ablation.model import SimpleNet
 from ablation.runs import run_job
 from ablation.train import train
-from conftest import MNIST_RAW, snakemake, write_config
+from conftest import snakemake, write_config
 from robustness_helpers import one_thread  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 # diverge: the units die and the loss stays large but finite.)
 LINEAR = TrainConfig(
     activation="identity", optimizer="sgd", optimizer_class="SGD", optimizer_kwargs={"lr": 0.1},
-    epochs=3, milestones=(1, 2, 3), train_limit=2000, validation_size=1000,
+    epochs=3, milestones=(1, 2, 3), train_size=2000, validation_size=1000,
 )  # fmt: skip
 LATER = replace(LINEAR, optimizer="boom_later", optimizer_kwargs={"lr": 0.8})
 AT_ONCE = replace(LINEAR, optimizer="boom", optimizer_kwargs={"lr": 1e4})
@@ -84,9 +84,8 @@ def test_pipeline_carries_on_and_reports_diverged_runs(workdir, mnist_file):
         "optimizers": {"sgd": {"class": "SGD", "lr": 0.1},
                        "boom_later": {"class": "SGD", "lr": 0.8},
                        "boom": {"class": "SGD", "lr": 1e4}},
-        "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 2000,
+        "training": {"epochs": 2, "milestones": [1, 2], "train_size": 2000,
                      "validation_size": 1000},
-        "data": {"local_dir": str(MNIST_RAW)},
     }  # fmt: skip
     configfile = str(write_config(workdir, study))
     (workdir / "results" / "data").mkdir(parents=True)
@@ -97,7 +96,7 @@ def test_pipeline_carries_on_and_reports_diverged_runs(workdir, mnist_file):
     snakemake(workdir, "reports/partial/summary.html", "--configfile", configfile)
 
     ids = {name: run_path(dict(activation="identity", optimizer=name, weight_decay=0.0,
-                               dropout=0.0, seed=0))
+                               dropout=0.0, seed=0, train_size=2000, validation_size=1000))
            for name in ("sgd", "boom_later", "boom")}  # fmt: skip
     runs = pd.read_parquet(workdir / "results" / "runs.parquet").set_index("run_id")
     assert runs.loc[ids["sgd"], "status"] == "completed"

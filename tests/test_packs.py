@@ -31,7 +31,7 @@ from robustness_helpers import (  # one_thread: a fixture
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-TINY = TrainConfig(epochs=1, milestones=(), train_limit=300, validation_size=500)
+TINY = TrainConfig(epochs=1, milestones=(), train_size=300, validation_size=500)
 OPTIMIZERS = {  # the study's presets, and one that steps through optimizer.step()
     "sgd": ("SGD", {"lr": 0.1}),
     "adam": ("Adam", {"lr": 1e-3}),
@@ -165,7 +165,7 @@ def test_plan_keeps_every_worker_busy_to_the_end(slots, max_size, sizes):
 
 def test_scaled_study_packs_more_when_start_up_dominates():
     cfgs = [
-        replace(c, epochs=2, milestones=(1, 2), train_limit=1000) for c in default_study_configs()
+        replace(c, epochs=2, milestones=(1, 2), train_size=1000) for c in default_study_configs()
     ]
     plan = packs.plan_packs(cfgs, slots=2)
     assert len(plan) % 2 == 0 and len(plan) <= 6
@@ -180,7 +180,7 @@ def test_killed_pack_resumes_exactly_and_a_new_value_trains_alone(
 ):
     """`kill -9` of Snakemake and its pack job mid-epoch; the next call finishes both runs
     exactly as alone; then a new activation trains only its own cell."""
-    config = study(epochs=6, milestones=[1, 3, 6], train_limit=6000, batch_size=16)
+    config = study(epochs=6, milestones=[1, 3, 6], train_size=6000, batch_size=16)
     config["grid"]["activation"] = ["relu", "tanh"]
     configfile = str(write_config(workdir, config))
     (workdir / "results" / "data").mkdir(parents=True)
@@ -240,7 +240,7 @@ def test_killed_pack_resumes_exactly_and_a_new_value_trains_alone(
 def test_gpu_packs_rerun_identically_and_agree_with_the_cpu(mnist):
     """On the GPU: a packed rerun is identical, a pack equals its runs alone, and the
     accuracies agree with the CPU's to within what float reordering explains."""
-    base = replace(TINY, epochs=2, milestones=(2,), train_limit=2000, validation_size=1000)
+    base = replace(TINY, epochs=2, milestones=(2,), train_size=2000, validation_size=1000)
     cfgs = [replace(base, activation=a, dropout=d) for a in ("relu", "tanh") for d in (0.0, 0.2)]
     first, again = train_pack(cfgs, mnist, "cuda"), train_pack(cfgs, mnist, "cuda")
     for a, b in zip(first, again, strict=True):

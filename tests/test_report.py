@@ -15,6 +15,10 @@ from ablation.report.inputs import finished_digest, finished_runs
 from ablation.report.provenance import config_yaml, data_checksums, job_wall_seconds
 from report_helpers import SMALL_GRID, cells, hand_tables
 
+# Figures of sections a study only has with more axes (paired effects: its tables; more
+# data: a varying train_size; transfer: several datasets); the hand-made tables have none.
+AXES_ONLY = ("paired_changes", "datasize", "transfer")
+SHOWN = [name for name in FIGURES if name not in AXES_ONLY]
 SECTIONS = (
     "findings", "leaderboard", "factors", "cost", "overfitting", "learning-curves", "details",
     "anomalies", "confusion", "provenance",
@@ -60,8 +64,8 @@ def test_every_section_and_figure(tables, tmp_path):
     html = out.read_text()
     for section in SECTIONS:
         assert f'<section id="{section}">' in html
-    assert html.count('src="data:image/png;base64,') == len(FIGURES)
-    assert all(f'alt="{info.alt}"' in html for info in FIGURES.values())
+    assert html.count('src="data:image/png;base64,') == len(SHOWN)
+    assert all(f'alt="{FIGURES[name].alt}"' in html for name in SHOWN)
     # self-contained: nothing fetched from anywhere
     assert not re.search(r'(src|href)="(?!data:|#)', html)
     assert "http://" not in html and "https://" not in html.replace("https://json-schema", "")
@@ -138,7 +142,7 @@ def test_partial_grid_marks_missing_runs_and_configurations(tables):
         and ">0.2<" not in r
     )
     assert "2 of 3" in short  # a configuration missing one seed says so
-    assert html.count("is not available in this build") == len(FIGURES)
+    assert html.count("is not available in this build") == len(SHOWN)
     assert f"Only {len(EXPECTED) - len(gone)} of {len(EXPECTED)} planned runs" in html
 
 
@@ -151,7 +155,7 @@ def test_no_finished_run_still_renders():
 def test_full_default_study_stays_small():
     """The default grid (108 runs, 100 epochs) with every figure drawn: well under 10 MB."""
     from ablation.config import grid_cells, validate_config
-    from ablation.stats.synthetic import synthetic_study
+    from synthetic import synthetic_study
 
     study = validate_config({"grid": {
         "activation": ["relu", "sigmoid", "tanh"], "optimizer": ["sgd", "adam", "rmsprop"],
@@ -162,7 +166,8 @@ def test_full_default_study_stays_small():
     assert set(metrics["run_id"]) == set(expected)
     html = partial_report(metrics, confusion, study, expected)
     assert len(html.encode()) < 10_000_000
-    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    # one training-set size, one dataset: no more-data and transfer sections
+    assert html.count('src="data:image/png;base64,') == len(FIGURES) - 2
     assert "All 108 planned runs finished." in html
     assert len(rows_of(html, "leaderboard-table")) == 36
     assert "1 run diverged" in html
@@ -197,3 +202,57 @@ def test_provenance_helpers(tmp_path, mnist_file):
     assert wall == {EXPECTED[0]: 12.5}
     text = config_yaml({"grid": {"seed": [0, 1]}, "training": {"epochs": 2}})
     assert "seed: [0, 1]" in text and "epochs: 2" in text
+
+
+def _board_of(per_run_table):
+    from ablation.stats import leaderboard
+
+    return leaderboard(per_run_table)
+
+
+def test_findings_with_one_seed_say_nothing_was_tested():
+    from stats_helpers import final_accuracy_run, per_run, study
+
+    scores = [("relu", 0.98), ("tanh", 0.97), ("sigmoid", 0.9)]
+    runs = per_run(study(*(final_accuracy_run(a, activation=act, seed=0) for act, a in scores)))
+    text = " ".join(headline_findings(ReportInputs(leaderboard=_board_of(runs)), 3))
+    assert "One seed, not tested" in text and "cannot be told apart" not in text
+    assert "one seed, so no interval, n = 1 seed" in text
+    assert "probability" not in text  # no probability of improvement from one seed
+
+
+def test_findings_say_when_selection_is_optimistic_and_report_flags_it():
+    from stats_helpers import curve_run, per_run, study
+
+    runs = per_run(
+        study(
+            *(
+                curve_run(None, activation=a, seed=s, test_accuracy=[0.9] * 5 + [acc])
+                for a, acc in [("relu", 0.98), ("tanh", 0.97)]
+                for s in range(2)
+            )
+        )
+    )
+    inputs = ReportInputs(leaderboard=_board_of(runs))
+    text = " ".join(headline_findings(inputs, 4))
+    assert "chosen on the test set itself" in text and "optimistic" in text
+    html = build_html(inputs, {}, STUDY, EXPECTED)
+    assert 'id="optimistic-warning"' in html
+
+
+def test_findings_and_tables_of_the_factorial_model_and_seeds(tables):
+    html = build_html(inputs_of(tables), {}, STUDY, EXPECTED)
+    sentences = headline_findings(inputs_of(tables), len(EXPECTED))
+    model = next(s for s in sentences if "type II ANOVA" in s)
+    assert "the activation matters most" in model and "n = 48 runs" in model
+    assert "partial \u03c9\u00b2" in model and "F(1, " in model
+    assert len(rows_of(html, "anova-table")) == len(tables["anova"])
+    assert 'id="seed-plan"' in html and "seeds in total would resolve" in html
+    assert "\u2248 best" in html and ">not tested<" not in rows_of(html, "leaderboard-table")[1]
+
+
+def test_regularization_table_reads_accuracies_in_percent_and_points(tables):
+    html = build_html(inputs_of(tables), {}, STUDY, EXPECTED)
+    accuracy = next(r for r in rows_of(html, "regularization-table") if "final test accuracy" in r)
+    assert "95.50%" in accuracy and "96.00%" in accuracy and "+0.50 pp" in accuracy
+    assert "[+0.10, +0.90] pp" in accuracy and "0.9" + "55" not in accuracy

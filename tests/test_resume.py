@@ -17,7 +17,7 @@ from robustness_helpers import (  # one_thread: a fixture
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-SMALL = TrainConfig(epochs=4, milestones=(1, 3, 4), train_limit=640, validation_size=500)
+SMALL = TrainConfig(epochs=4, milestones=(1, 3, 4), train_size=640, validation_size=500)
 CASES = {
     # fused Adam keeps its step counters as tensors; dropout draws from the global RNG
     "adam-dropout": replace(SMALL, dropout=0.3),

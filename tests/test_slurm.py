@@ -9,8 +9,8 @@ run's bit for bit. Every daemon it started is stopped and the previous
 slurm.conf put back, also when something fails.
 
 It needs root (system config, daemons) and the Debian packages slurm-wlm and
-munge; missing packages are installed with apt-get where it exists
-(.ci/install-system.sh does the same). Otherwise it is skipped, saying why.
+munge, which `.ci/install-system.sh` installs (tests never install system packages).
+Otherwise it is skipped, saying why.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pytest
 import torch
 
 from ablation.config import grid_cells, run_path, validate_config
-from conftest import MNIST_RAW, REPO, WORKFLOW_FILES, snakemake, write_config
+from conftest import REPO, WORKFLOW_FILES, snakemake, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 
@@ -48,8 +48,7 @@ STUDY = {
         "dropout": [0.2],
         "seed": [0],
     },
-    "training": {"epochs": 2, "milestones": [1, 2], "train_limit": 1000, "validation_size": 1000},
-    "data": {"local_dir": str(MNIST_RAW)},
+    "training": {"epochs": 2, "milestones": [1, 2], "train_size": 1000, "validation_size": 1000},
 }
 
 
@@ -57,19 +56,12 @@ STUDY = {
 
 
 def _why_not_here() -> str | None:
-    """Why this machine cannot host the cluster, or None when it can (after installing)."""
+    """Why this machine cannot host the cluster, or None when it can."""
     if os.geteuid() != 0:
         return "needs root: it writes /etc/slurm/slurm.conf and starts munged, slurmctld, slurmd"
-    if not all(shutil.which(b) for b in BINARIES):
-        if not shutil.which("apt-get"):
-            return "SLURM is not installed and there is no apt-get to install slurm-wlm and munge"
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
-                     "slurm-wlm", "munge"]):  # fmt: skip
-            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-            if done.returncode != 0:
-                return f"could not install slurm-wlm and munge: {done.stderr.strip()[-300:]}"
+    missing = [b for b in BINARIES if not shutil.which(b)]
+    if missing:
+        return f"{', '.join(missing)} not found: run `bash .ci/install-system.sh` as root"
     if _running("slurmctld"):
         return "a SLURM controller already runs on this machine; the test leaves it alone"
     return None
@@ -235,7 +227,7 @@ def _copy_workflow(dest: Path) -> Path:
 
 
 def _slurm_snakemake(workdir: Path, configfile: Path, *targets: str) -> subprocess.Popen:
-    """`snakemake --profile profiles/slurm`, as the README says, plus the settings a cluster
+    """`snakemake --profile profiles/slurm`, as documented, plus the settings a cluster
     without accounting needs: job status from squeue, no account (a no-op in plugin 2.8,
     whose account guess then fails and it submits without one)."""
     cmd = [

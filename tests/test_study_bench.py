@@ -13,7 +13,7 @@ def test_scaled_study_cuts_epochs_and_milestones_and_keeps_every_cell():
     default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     study = scaled_study(default, {"grid": {"seed": [0, 1]}}, epochs=2, train_size=5000)
     assert study["training"]["epochs"] == 2 and study["training"]["milestones"] == [1, 2]
-    assert study["training"]["train_limit"] == 5000
+    assert study["training"]["train_size"] == 5000
     assert study["grid"]["seed"] == [0, 1] and study["grid"]["activation"] == [
         "relu",
         "sigmoid",

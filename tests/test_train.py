@@ -9,15 +9,18 @@ from ablation.config import TrainConfig
 from ablation.model import SimpleNet
 from ablation.train import confusion_matrix, evaluate, select_device, split_indices, train
 
-TINY = TrainConfig(epochs=2, milestones=(1, 2), train_limit=1000, validation_size=1000)
+TINY = TrainConfig(epochs=2, milestones=(1, 2), train_size=1000, validation_size=1000)
 
 
 def test_split_is_fixed_disjoint_and_capped():
     train_idx, val_idx = split_indices(TINY, 60_000)
     assert len(val_idx) == 1000 and len(train_idx) == 1000
     assert not set(train_idx.tolist()) & set(val_idx.tolist())
-    again, _ = split_indices(TrainConfig(seed=5, train_limit=1000, validation_size=1000), 60_000)
-    assert torch.equal(train_idx, again)  # the split does not depend on the run's seed
+    again, val_again = split_indices(
+        TrainConfig(seed=5, train_size=1000, validation_size=1000), 60_000
+    )
+    assert torch.equal(val_idx, val_again)  # the validation split does not depend on the seed
+    assert not torch.equal(train_idx, again)  # the training subset does (ablation.data)
 
 
 def test_no_validation_split():
@@ -26,7 +29,7 @@ def test_no_validation_split():
 
 
 def test_history_has_every_epoch_and_milestones(mnist):
-    cfg = TrainConfig(epochs=3, milestones=(1, 3), train_limit=1000, validation_size=1000)
+    cfg = TrainConfig(epochs=3, milestones=(1, 3), train_size=1000, validation_size=1000)
     result = train(cfg, mnist)
     running = [r for r in result.history if r["split"] == "train_running"]
     assert [r["epoch"] for r in running] == [1, 2, 3]
@@ -38,7 +41,7 @@ def test_history_has_every_epoch_and_milestones(mnist):
 
 
 def test_training_learns(mnist):
-    cfg = TrainConfig(epochs=2, milestones=(2,), train_limit=5000, validation_size=1000)
+    cfg = TrainConfig(epochs=2, milestones=(2,), train_size=5000, validation_size=1000)
     result = train(cfg, mnist)
     test = next(r for r in result.history if r["split"] == "test")
     assert test["accuracy"] > 0.85  # chance is 0.10
@@ -47,7 +50,7 @@ def test_training_learns(mnist):
 def test_rerun_is_bitwise_identical(mnist):
     cfg = TrainConfig(
         dropout=0.2,
-        **{k: getattr(TINY, k) for k in ("epochs", "milestones", "train_limit", "validation_size")},
+        **{k: getattr(TINY, k) for k in ("epochs", "milestones", "train_size", "validation_size")},
     )
     torch.set_num_threads(1)
     a, b = train(cfg, mnist), train(cfg, mnist)

@@ -71,3 +71,93 @@ def config_keys(frame: pd.DataFrame, keep: Iterable[str] = CORE_AXES) -> list[st
         and axis in frame.columns
         and (axis in keep or frame[axis].nunique(dropna=False) > 1)
     ]
+
+
+# Short names for compact labels of numeric axes ("wd 1e-04 / dropout 0.2"); names
+# of the categorical axes (dataset, activation, optimizer) print bare.
+SHORT = {
+    "lr_scale": "lr x",
+    "weight_decay": "wd",
+    "dropout": "dropout",
+    "hidden_size": "hidden",
+    "batch_size": "batch",
+    "train_size": "train",
+    "validation_size": "val",
+    "seed": "seed",
+}
+
+
+def value_label(axis: str, value: Any) -> str:
+    """One axis value in a compact label: `wd 1e-04`, `hidden 256`, `relu`."""
+    text = format_number(value)
+    return f"{SHORT[axis]} {text}" if axis in SHORT else text
+
+
+def config_label(row: Any, keys: Iterable[str] | None = None, sep: str = " / ") -> str:
+    """A configuration in words, e.g. `relu / adam / wd 0 / dropout 0.2`.
+
+    Parameters
+    ----------
+    row : a mapping or Series with the axis values.
+    keys : the axes to name (default: the core axes present in `row`).
+    """
+    keys = [k for k in CORE_AXES if k in row] if keys is None else list(keys)
+    return sep.join(value_label(key, row[key]) for key in keys)
+
+
+def ordered(values: Iterable) -> list:
+    """Levels in one order for every table and figure: numbers ascending, names alphabetical.
+
+    The first level is an axis's baseline (dropout 0, the smallest training set).
+    """
+    unique = list(dict.fromkeys(v for v in values if not _missing(v)))
+    try:
+        return sorted(unique, key=float)
+    except (TypeError, ValueError):
+        return sorted(unique, key=str)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def varying(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
+    """The axes of `keys` with more than one level in `frame`."""
+    return [k for k in keys if k in frame.columns and frame[k].nunique() > 1]
+
+
+def strata_and_factors(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(``["dataset"]`` when it varies else ``[]``, the other configuration axes).
+
+    Statistics that compare levels (marginal means, paired effects) run within each
+    stratum: accuracies of different datasets are never pooled.
+    """
+    keys = config_keys(frame)
+    return [k for k in keys if k == "dataset"], [k for k in keys if k != "dataset"]
+
+
+# Class names as torchvision's dataset classes list them (MNIST's "0 - zero" read as "0").
+CLASS_NAMES = {
+    "mnist": [str(d) for d in range(10)],
+    "fashion_mnist": [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ],  # fmt: skip
+    "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
+}
+
+
+def class_names(dataset: str) -> list[str]:
+    """The names of the ten classes of `dataset`, by label (fashion_mnist: T-shirt/top, ...)."""
+    return list(CLASS_NAMES[dataset])

@@ -32,8 +32,8 @@ import torch
 from torch import nn
 
 from ablation import provenance, study_bench
-from ablation.cli import positive_int
 from ablation.config import TrainConfig
+from ablation.console import positive_int
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
 from ablation.fastpath import fast_step
 from ablation.io import write_text_atomic
@@ -235,7 +235,7 @@ def run_bench(
 ) -> dict[str, Any]:
     """Time `ways` side by side (interleaved, `repeats` times) and the floor; returns figures."""
     set_threads(threads)
-    cfg = TrainConfig(activation=activation, train_limit=train_size, seed=seed)
+    cfg = TrainConfig(activation=activation, train_size=train_size, seed=seed)
 
     x, y = make_splits(cfg, data, device)["train"]
     images = len(x)

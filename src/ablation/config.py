@@ -1,33 +1,72 @@
-"""The study configuration: load, validate, expand into a grid of typed run configs.
+"""The study configuration: load and validate; its grid lives in `ablation.grid`.
 
 One source of truth: a value flows config -> grid cell -> `TrainConfig` -> a
 column of the metrics table. Every error a user can cause here names the file,
 the key and the fix, and is raised before any job starts.
+
+Any axis of `ablation.axes.AXES` may be listed under `grid:`; an axis not listed
+takes its single value from `training:` (or `data:` for `dataset`). After
+validation `config["grid"]` holds every axis as a list, so a grid list always wins.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import difflib
-import hashlib
 import inspect
-import itertools
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-AXES = ("activation", "optimizer", "weight_decay", "dropout", "seed")
+from ablation.axes import AXES
+
+# The grid's API, also importable from here (the config's long-standing home).
+from ablation.grid import (
+    FLOAT_AXES,
+    PATH_AXES,
+    RUN_PATTERN,
+    SETTINGS,
+    TRAIN_IMAGES,
+    TrainConfig,
+    find_cell,
+    format_value,
+    grid_cells,
+    parse_run_path,
+    path_defaults,
+    run_config,
+    run_id,
+    run_path,
+)
+from ablation.schema import load_schema
+
+__all__ = [
+    "AXES",
+    "FLOAT_AXES",
+    "PATH_AXES",
+    "RUN_PATTERN",
+    "SETTINGS",
+    "TRAIN_IMAGES",
+    "ConfigError",
+    "TrainConfig",
+    "find_cell",
+    "format_value",
+    "grid_cells",
+    "load_config",
+    "load_schema",
+    "locate_key",
+    "parse_run_path",
+    "path_defaults",
+    "run_config",
+    "run_id",
+    "run_path",
+    "validate_config",
+]
 ACTIVATION_NAMES = ("relu", "sigmoid", "tanh", "gelu", "leaky_relu", "elu", "silu", "identity")
-TRAIN_IMAGES = 60_000  # every supported dataset has 60,000 training images
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _NAME_KEYS = {("activation",), ("optimizer",), ("class",)}
@@ -41,57 +80,7 @@ class ConfigError(ValueError):
         super().__init__(f"{source}: {key}: {problem}\n  fix: {fix}")
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything one training run depends on (and nothing else)."""
-
-    activation: str = "relu"
-    optimizer: str = "adam"  # preset name, as on the grid axis
-    optimizer_class: str = "Adam"  # class in torch.optim
-    optimizer_kwargs: dict[str, Any] = field(default_factory=lambda: {"lr": 0.001})
-    weight_decay: float = 0.0
-    dropout: float = 0.0
-    seed: int = 0
-    epochs: int = 100
-    milestones: tuple[int, ...] = (1, 2, 3, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
-    batch_size: int = 64
-    hidden_size: int = 128
-    validation_size: int = 10_000
-    train_limit: int | None = None
-    eval_batch_size: int = 10_000
-    dataset: str = "mnist"
-
-    @property
-    def lr(self) -> float:
-        return float(self.optimizer_kwargs["lr"])
-
-    def cell(self) -> dict[str, Any]:
-        """The grid coordinates of this run."""
-        return {axis: getattr(self, axis) for axis in AXES}
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["milestones"] = list(self.milestones)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        d = dict(d)
-        d["milestones"] = tuple(d["milestones"])
-        return cls(**d)
-
-    def hash(self) -> str:
-        """A short, stable digest of the config (provenance and staleness checks)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 # ---------------------------------------------------------------------------- loading
-
-
-def load_schema() -> dict:
-    text = resources.files("ablation").joinpath("schemas/config.schema.yaml").read_text()
-    return yaml.safe_load(text)
 
 
 def load_config(path: str | Path) -> dict:
@@ -145,10 +134,40 @@ def _validate(config: dict, source: str) -> dict:
     config = _coerce_numbers(copy.deepcopy(config))
     schema = load_schema()
     _check_schema(config, schema, source)
+    _rename_train_limit(config, source)
     _fill_defaults(config, schema)
+    listed = set(config["grid"])
+    _fill_grid(config)
     _check_semantics(config, source)
+    _check_sizes(config, source, listed)
     config["training"]["milestones"] = sorted(config["training"]["milestones"])
     return config
+
+
+def _rename_train_limit(config: dict, source: str) -> None:
+    """`training.train_limit` (deprecated) is read as `training.train_size`."""
+    training = config.get("training") or {}
+    limit = training.pop("train_limit", None)
+    if limit is None:
+        return
+    if training.get("train_size") not in (None, limit):
+        raise ConfigError(
+            source,
+            "training.train_limit",
+            f"{limit} contradicts training.train_size = {training['train_size']}",
+            "remove train_limit (its old name); train_size sets the training images",
+        )
+    training["train_size"] = limit
+
+
+def _fill_grid(config: dict) -> None:
+    """Every axis as a list under `grid`, in the order of AXES: listed ones as given, the
+    others from their setting."""
+    grid = config["grid"]
+    for axis in AXES:
+        values = grid[axis] if axis in grid else [config[SETTINGS[axis]][axis]]
+        grid.pop(axis, None)
+        grid[axis] = [float(v) for v in values] if axis in FLOAT_AXES else values
 
 
 def locate_key(key: str, layers: Sequence[tuple[str, Mapping | str | Path]]) -> str | None:
@@ -335,13 +354,49 @@ def _check_semantics(config: dict, source: str) -> None:
             f"{late} lie beyond training.epochs = {epochs}",
             "drop them or raise training.epochs",
         )
-    if training["validation_size"] >= TRAIN_IMAGES:
-        raise ConfigError(
-            source,
-            "training.validation_size",
-            f"{training['validation_size']} leaves no training images",
-            f"use a value below {TRAIN_IMAGES} (default 10000; 0 = no validation set)",
-        )
+
+
+def _check_sizes(config: dict, source: str, listed: set[str]) -> None:
+    """Validation, training and batch sizes that fit the 60,000 training images."""
+    grid = config["grid"]
+
+    def key(axis: str) -> str:
+        return f"grid.{axis}" if axis in listed else f"{SETTINGS[axis]}.{axis}"
+
+    for held_out in grid["validation_size"]:
+        if held_out >= TRAIN_IMAGES:
+            raise ConfigError(
+                source,
+                key("validation_size"),
+                f"{held_out} leaves no training images",
+                f"use a value below {TRAIN_IMAGES} (default 10000; 0 = no validation set)",
+            )
+        left = TRAIN_IMAGES - held_out
+        sizes = [left if n is None else n for n in grid["train_size"]]
+        too_many = [n for n in sizes if n > left]
+        if too_many:
+            raise ConfigError(
+                source,
+                key("train_size"),
+                f"{too_many[0]} training images asked for, but validation_size {held_out} "
+                f"leaves {left} of the {TRAIN_IMAGES}",
+                f"use at most {left} (null = all of them), or a smaller validation_size",
+            )
+        if len(set(sizes)) < len(sizes):
+            raise ConfigError(
+                source,
+                key("train_size"),
+                f"{grid['train_size']} lists all {left} training images twice (null = all)",
+                "list each size once",
+            )
+        for batch in grid["batch_size"]:
+            if batch > min(sizes):
+                raise ConfigError(
+                    source,
+                    key("batch_size"),
+                    f"{batch} is larger than the training set ({min(sizes)} images)",
+                    f"use a batch size of at most {min(sizes)}, or more training images",
+                )
 
 
 def _check_preset(name: str, preset: dict, source: str) -> None:
@@ -377,66 +432,3 @@ def _check_preset(name: str, preset: dict, source: str) -> None:
                 f"{preset['class']} takes no argument {arg!r}",
                 f"its arguments are: {', '.join(sorted(accepted - {'weight_decay'}))}",
             )
-
-
-# ---------------------------------------------------------------------------- the grid
-
-
-RUN_PATTERN = "/".join(f"{axis}={{{axis}}}" for axis in AXES)  # the run folder, as wildcards
-
-
-def format_value(value: Any) -> str:
-    """How a grid value appears in a path: repr-exact so it parses back to the same number."""
-    return repr(float(value)) if isinstance(value, float) else str(value)
-
-
-def grid_cells(config: dict) -> list[dict[str, Any]]:
-    """Every combination of the grid axes, in a stable order."""
-    grid = config["grid"]
-    values = [
-        [float(v) if axis in ("weight_decay", "dropout") else v for v in grid[axis]]
-        for axis in AXES
-    ]
-    return [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*values)]
-
-
-def run_path(cell: dict[str, Any]) -> str:
-    """The Hive-style folder of one run, e.g. `activation=relu/optimizer=adam/...`."""
-    return "/".join(f"{axis}={format_value(cell[axis])}" for axis in AXES)
-
-
-def parse_run_path(path: str) -> dict[str, str]:
-    """Inverse of `run_path`, as strings (`key=value` segments anywhere in the path)."""
-    parts = dict(seg.split("=", 1) for seg in Path(path).parts if "=" in seg)
-    return {axis: parts[axis] for axis in AXES if axis in parts}
-
-
-def find_cell(config: dict, wildcards: dict[str, str]) -> dict[str, Any]:
-    """The grid cell whose path segments equal `wildcards` exactly."""
-    for cell in grid_cells(config):
-        if all(format_value(cell[a]) == str(wildcards[a]) for a in AXES):
-            return cell
-    raise KeyError(f"no grid cell matches {dict(wildcards)}")
-
-
-def run_config(config: dict, cell: dict[str, Any]) -> TrainConfig:
-    """The typed config of one grid cell."""
-    preset = dict(config["optimizers"][cell["optimizer"]])
-    training = config["training"]
-    return TrainConfig(
-        activation=cell["activation"],
-        optimizer=cell["optimizer"],
-        optimizer_class=preset.pop("class"),
-        optimizer_kwargs=preset,
-        weight_decay=float(cell["weight_decay"]),
-        dropout=float(cell["dropout"]),
-        seed=int(cell["seed"]),
-        epochs=training["epochs"],
-        milestones=tuple(training["milestones"]),
-        batch_size=training["batch_size"],
-        hidden_size=training["hidden_size"],
-        validation_size=training["validation_size"],
-        train_limit=training["train_limit"],
-        eval_batch_size=training["eval_batch_size"],
-        dataset=config["data"]["dataset"],
-    )

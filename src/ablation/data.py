@@ -1,9 +1,12 @@
 """Obtain a dataset once and keep it as compact uint8 tensors that load in milliseconds.
 
-Sources, in order: a user-given folder of the four original files (offline
-machines), files already in `<root>/<Class>/raw/`, or torchvision's mirrors
-(MD5-checked). Each file is checked for structure (IDX header, shapes, label
-range) and, where the published content is known, its SHA-256.
+One lookup, used by the workflow, the CLI and the tests (`find_raw_dir`), in order:
+the config's `data.local_dir`, the folder of datasets named by the environment
+variable `ABLATION_DATA_DIR` (holding `<Class>/raw/`, as torchvision lays them
+out), files already in `<root>/<Class>/raw/`, then torchvision's mirrors (their
+gz MD5s checked by torchvision). Each file is checked for structure (IDX header,
+shapes, label range) and, where the published content is known, the SHA-256 of
+its decompressed content (re-compressed copies, such as Debian's, still pass).
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ablation.axes import CLASS_NAMES, class_names  # noqa: F401 (re-exported; defined torch-free)
 from ablation.io import torch_save_atomic
 
 DATASET_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "kmnist": "KMNIST"}
+DATA_DIR_ENV = "ABLATION_DATA_DIR"  # a folder of datasets: <Class>/raw/ for each
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -27,14 +33,23 @@ FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 COUNTS = {"train": 60_000, "test": 10_000}
-# SHA-256 of the decompressed files as published (MNIST); other datasets are checked by structure.
+SPLIT_SEED = 20_240_101  # the validation split is the same for every run and seed
+# SHA-256 of the decompressed files as published; KMNIST is checked by structure (and, when
+# downloaded, by torchvision's gz MD5s).
 KNOWN_SHA256 = {
     "mnist": {
         "train_images": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
         "train_labels": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         "test_images": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "test_labels": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    }
+    },
+    # Upstream's raw-file hashes: Debian's re-compressed .gz differ from torchvision's MD5s.
+    "fashion_mnist": {
+        "train_images": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        "train_labels": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        "test_images": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        "test_labels": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
 }
 
 
@@ -52,6 +67,7 @@ class Dataset:
     test_labels: torch.Tensor
     name: str
     sha256: dict[str, str]
+    classes: list[str] = dataclasses.field(default_factory=list)  # label -> class name
 
 
 def compact_path(root: str | Path, name: str) -> Path:
@@ -59,7 +75,11 @@ def compact_path(root: str | Path, name: str) -> Path:
 
 
 def prepare_dataset(name: str, root: str | Path, local_dir: str | Path | None = None) -> Path:
-    """Obtain `name` and store it compactly under `root`; returns the compact file's path.
+    """Obtain `name` (see `find_raw_dir`) and store it compactly under `root`.
+
+    Returns
+    -------
+    The compact file's path, `<root>/<name>.pt`.
 
     Raises
     ------
@@ -67,18 +87,9 @@ def prepare_dataset(name: str, root: str | Path, local_dir: str | Path | None = 
         When the files cannot be found or downloaded, or are damaged; the message
         names the file and the fix. Nothing is written then.
     """
-    raw_dir = Path(root) / DATASET_CLASSES[name] / "raw"
-    if local_dir is not None:
-        source = Path(local_dir)
-        if not source.is_dir():
-            raise DataError(
-                f"data.local_dir = {local_dir}: no such folder (relative paths start at "
-                f"{Path.cwd()}); fix the path in the config, or remove the key to download"
-            )
-    else:
-        source = raw_dir
-        if not all(_find(raw_dir, stem) for stem in FILES.values()):
-            _download(name, Path(root))
+    source = find_raw_dir(name, root, local_dir)
+    if source is None:
+        source = _download(name, Path(root))
     blobs, sources = {}, {}
     for key, stem in FILES.items():
         sources[key], blobs[key] = _read_local(source, stem)
@@ -86,6 +97,39 @@ def prepare_dataset(name: str, root: str | Path, local_dir: str | Path | None = 
     out = compact_path(root, name)
     torch_save_atomic({f.name: getattr(dataset, f.name) for f in dataclasses.fields(dataset)}, out)
     return out
+
+
+def find_raw_dir(name: str, root: str | Path, local_dir: str | Path | None = None) -> Path | None:
+    """The folder holding the four original files of `name`, or None when they must be downloaded.
+
+    Looked up in order: `local_dir` (the config's `data.local_dir`: the four files, or a
+    folder of datasets with `<Class>/raw/`), `$ABLATION_DATA_DIR/<Class>/raw`, then
+    `<root>/<Class>/raw`. An explicit `local_dir` must hold the files.
+    """
+    sub = Path(DATASET_CLASSES[name]) / "raw"
+    if local_dir is not None:
+        folder = Path(local_dir)
+        if not folder.is_dir():
+            raise DataError(
+                f"data.local_dir = {local_dir}: no such folder (relative paths start at "
+                f"{Path.cwd()}); fix the path in the config, or remove the key to download"
+            )
+        return folder / sub if _complete(folder / sub) else folder
+    shared = os.environ.get(DATA_DIR_ENV)
+    for folder in ([Path(shared) / sub] if shared else []) + [Path(root) / sub]:
+        if _complete(folder):
+            return folder
+    return None
+
+
+def where_to_put(name: str, root: str | Path) -> str:
+    """The advice for an offline machine: which files, and the folders they may go in."""
+    sub = Path(DATASET_CLASSES[name]) / "raw"
+    return (
+        f"put the four original {name} files ({', '.join(f + '.gz' for f in FILES.values())}; "
+        f"or extracted) in ${DATA_DIR_ENV}/{sub} (set {DATA_DIR_ENV} to a folder of datasets), "
+        f"in {Path(root) / sub}, or in a folder named by data.local_dir in the config"
+    )
 
 
 def load_dataset(path: str | Path) -> Dataset:
@@ -106,8 +150,11 @@ def load_dataset(path: str | Path) -> Dataset:
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         raise DataError(f"{path}: not a readable dataset file ({first}); {fix}") from None
     fields = {f.name for f in dataclasses.fields(Dataset)}
-    if not isinstance(blob, dict) or set(blob) != fields:
+    # Files prepared before class names were stored lack `classes`: the name gives them.
+    if not isinstance(blob, dict) or set(blob) not in (fields, fields - {"classes"}):
         raise DataError(f"{path}: not a dataset file of this pipeline (unexpected content); {fix}")
+    if "classes" not in blob and blob.get("name") in CLASS_NAMES:
+        blob["classes"] = class_names(blob["name"])
     dataset = Dataset(**blob)
     for split, count in COUNTS.items():
         images, labels = getattr(dataset, f"{split}_images"), getattr(dataset, f"{split}_labels")
@@ -134,6 +181,7 @@ def parse_blobs(
     sha = {key: hashlib.sha256(b).hexdigest() for key, b in blobs.items()}
     for key, digest in KNOWN_SHA256.get(name, {}).items():
         if sha[key] != digest:
+            _refuse_foreign(name, sha, where)
             raise DataError(
                 f"{where[key]}: content differs from the published {name} file "
                 f"(sha256 {sha[key][:12]}..., expected {digest[:12]}...); the file is truncated "
@@ -153,10 +201,45 @@ def parse_blobs(
                 f"{where[split + '_labels']}: {found}, expected {count} labels in 0..9; "
                 f"provide the original {name} file"
             )
+    _refuse_foreign(name, sha, where)
     tensors = {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
     for key in ("train_labels", "test_labels"):
         tensors[key] = tensors[key].long()
-    return Dataset(**tensors, name=name, sha256=sha)
+    return Dataset(**tensors, name=name, sha256=sha, classes=class_names(name))
+
+
+def _refuse_foreign(name: str, sha: dict[str, str], where: dict[str, str]) -> None:
+    """Files of another dataset (a local_dir meant for it) are named as such."""
+    for other, digests in KNOWN_SHA256.items():
+        if other != name and sha["train_images"] == digests["train_images"]:
+            raise DataError(
+                f"{where['train_images']}: these are the {other} files, not {name}'s; "
+                f"put {name}'s in {DATASET_CLASSES[name]}/raw/ of a folder of datasets "
+                f"(data.local_dir or {DATA_DIR_ENV})"
+            )
+
+
+def split_indices(
+    n_train_images: int, validation_size: int, train_size: int | None, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training and validation images of one run, as sorted indices.
+
+    The validation set is fixed (the first `validation_size` images of one permutation
+    by `SPLIT_SEED`), whatever the run. The training set is the rest, or, with
+    `train_size`, the first `train_size` of a permutation of the rest drawn by `seed`:
+    for one seed, every smaller training set is contained in every larger one.
+
+    Returns
+    -------
+    (train indices, validation indices) into the training images.
+    """
+    perm = torch.randperm(n_train_images, generator=torch.Generator().manual_seed(SPLIT_SEED))
+    val_idx, pool = perm[:validation_size], perm[validation_size:]
+    if train_size is not None and train_size < len(pool):
+        subset = torch.Generator().manual_seed(SPLIT_SEED + 1 + seed)  # apart from init streams
+        order = torch.randperm(len(pool), generator=subset)
+        pool = pool[order[:train_size]]
+    return pool.sort().values, val_idx.sort().values
 
 
 def _parse_idx(filename: str, blob: bytes) -> np.ndarray:
@@ -177,6 +260,10 @@ def _parse_idx(filename: str, blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.uint8, offset=offset).reshape(dims)
 
 
+def _complete(folder: Path) -> bool:
+    return all(_find(folder, stem) for stem in FILES.values())
+
+
 def _find(folder: Path, stem: str) -> Path | None:
     for candidate in (folder / stem, folder / f"{stem}.gz"):
         if candidate.is_file():
@@ -190,7 +277,7 @@ def _read_local(folder: Path, stem: str) -> tuple[Path, bytes]:
         raise DataError(
             f"{folder}: no {stem} (or {stem}.gz). Put the four original files "
             f"({', '.join(FILES.values())}, .gz or extracted) there, or set data.local_dir "
-            "to a folder that has them"
+            f"or {DATA_DIR_ENV} to a folder that has them"
         )
     try:
         blob = path.read_bytes()
@@ -202,7 +289,8 @@ def _read_local(folder: Path, stem: str) -> tuple[Path, bytes]:
         ) from None
 
 
-def _download(name: str, root: Path) -> None:
+def _download(name: str, root: Path) -> Path:
+    """Download with torchvision (its mirrors and gz MD5s) into `<root>/<Class>/raw`."""
     from torchvision import datasets  # deferred: only needed online
 
     cls = getattr(datasets, DATASET_CLASSES[name])
@@ -213,7 +301,6 @@ def _download(name: str, root: Path) -> None:
         detail = " ".join(str(err).split())[:400]
         raise DataError(
             f"could not download {name} into {root} ({type(err).__name__}: {detail}). "
-            "Offline? Set data.local_dir in the config to a folder with the four original files "
-            f"({', '.join(FILES.values())}, .gz or extracted), or copy them into "
-            f"{root / DATASET_CLASSES[name] / 'raw'}"
+            f"Offline? {where_to_put(name, root)}"
         ) from None
+    return root / DATASET_CLASSES[name] / "raw"

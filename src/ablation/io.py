@@ -114,12 +114,6 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` atomically."""
-    with atomic_write(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def _os_cause(err: BaseException) -> OSError | None:
     """The "no room" or "not allowed" OSError behind `err`, if any (libraries wrap it)."""
     seen: set[int] = set()

@@ -24,10 +24,11 @@ STATUSES = ("completed", "diverged")
 
 METRICS_SCHEMA = pa.schema(
     [
-        # the run and its grid coordinates
+        # the run and its grid coordinates (the other axes of AXES follow below)
         ("run_id", pa.string()),
         ("activation", pa.string()),
         ("optimizer", pa.string()),
+        ("lr_scale", pa.float64()),
         ("weight_decay", pa.float64()),
         ("dropout", pa.float64()),
         ("seed", pa.int64()),
@@ -40,14 +41,14 @@ METRICS_SCHEMA = pa.schema(
         # the run's outcome
         ("status", pa.string()),
         ("diverged_epoch", pa.int64()),
-        # training settings shared by the study
+        # training settings (batch_size ... dataset are axes too)
         ("optimizer_class", pa.string()),
-        ("lr", pa.float64()),
+        ("lr", pa.float64()),  # the effective learning rate: preset lr x lr_scale
         ("epochs", pa.int64()),
         ("batch_size", pa.int64()),
         ("hidden_size", pa.int64()),
         ("validation_size", pa.int64()),
-        ("train_size", pa.int64()),
+        ("train_size", pa.int64()),  # the images the run trained on (also when the axis is null)
         ("dataset", pa.string()),
         # provenance
         ("device", pa.string()),
@@ -59,6 +60,8 @@ METRICS_SCHEMA = pa.schema(
     ]
 )
 COLUMNS = tuple(METRICS_SCHEMA.names)
+# Columns added since the first runs, and the value a run without one had.
+ADDED_COLUMNS = {"lr_scale": 1.0}
 
 
 class SchemaError(ValueError):
@@ -108,7 +111,36 @@ def read_metrics(paths: str | Path | Iterable[str | Path]) -> pd.DataFrame:
     tables = [pq.read_table(p, schema=METRICS_SCHEMA) for p in paths]
     if not tables:
         return METRICS_SCHEMA.empty_table().to_pandas()
-    return pa.concat_tables(tables).to_pandas()
+    return with_added_columns(pa.concat_tables(tables).to_pandas())
+
+
+def with_added_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs written before a column of `ADDED_COLUMNS` existed get the value they trained with."""
+    for column, value in ADDED_COLUMNS.items():
+        if column in frame:
+            frame[column] = frame[column].fillna(value)
+        else:
+            frame[column] = value
+    return frame
+
+
+def runs_dataset(root: str | Path):
+    """Every run's metrics below `root` (results/runs) as one `pyarrow.dataset.Dataset`.
+
+    Run folders are Hive-style `key=value` segments of varying depth (an axis at its
+    default is left out); they are read as partitions typed like the metrics columns.
+    """
+    import pyarrow.dataset as ds
+
+    from ablation.axes import AXES
+
+    partitions = pa.schema([METRICS_SCHEMA.field(axis) for axis in AXES])
+    return ds.dataset(
+        sorted(str(p) for p in Path(root).rglob("metrics.parquet")),
+        schema=METRICS_SCHEMA,
+        partitioning=ds.partitioning(partitions, flavor="hive"),
+        partition_base_dir=str(root),
+    )
 
 
 def write_frame(df: pd.DataFrame, path: str | Path, csv: bool = False) -> None:

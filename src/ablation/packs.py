@@ -14,14 +14,14 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ablation.config import TrainConfig, run_path
+from ablation.config import TRAIN_IMAGES, TrainConfig, run_path
 
 # The fields that set which minibatches a run sees, epoch after epoch.
-DATA_ORDER = ("dataset", "seed", "batch_size", "train_limit", "validation_size")
+DATA_ORDER = ("dataset", "seed", "batch_size", "train_size", "validation_size")
 # Shared too, so that members train and measure in step.
 LOCKSTEP = ("epochs", "milestones", "eval_batch_size")
 # The fields members of one pack may differ in. Any field not listed here (a new
@@ -125,25 +125,31 @@ def _cost(pack: list[TrainConfig]) -> float:
 
 
 def _run_cost(cfg: TrainConfig) -> float:
-    images = cfg.train_limit or 60_000 - cfg.validation_size
+    images = cfg.train_size or TRAIN_IMAGES - cfg.validation_size
     return (
         cfg.epochs * images * SECONDS_PER_IMAGE_EPOCH + len(cfg.milestones) * SECONDS_PER_MILESTONE
     )
 
 
 def runs_to_train(
-    configs: Iterable[TrainConfig], root: str | Path = ".", inputs: Iterable[str | Path] = ()
+    configs: Iterable[TrainConfig],
+    root: str | Path = ".",
+    inputs: Callable[[TrainConfig], Iterable[str | Path]] = lambda cfg: (),
 ) -> list[TrainConfig]:
     """The runs a pack must train: not finished, or finished under another config.
 
     Finished means: trained by a pack under this config (its stamp in `TRAINED`
     says so), no resume state left, and its files either in its run folder, newer
-    than every one of `inputs`, or still in `PACKED` waiting to be moved there.
+    than every one of its `inputs` (a missing one counts as newest), or still in
+    `PACKED` waiting to be moved there.
     """
     root = Path(root)
-    times = [(root / p).stat().st_mtime if (root / p).exists() else math.inf for p in inputs]
-    newest = max(times, default=-math.inf)
-    return [cfg for cfg in configs if not _finished(cfg, root, newest)]
+
+    def newest(cfg: TrainConfig) -> float:
+        paths = [root / p for p in inputs(cfg)]
+        return max((p.stat().st_mtime if p.exists() else math.inf for p in paths), default=-1)
+
+    return [cfg for cfg in configs if not _finished(cfg, root, newest(cfg))]
 
 
 def _finished(cfg: TrainConfig, root: Path, newest_input: float) -> bool:

@@ -211,11 +211,7 @@ def metrics_rows(result: RunResult, meta: dict[str, Any]) -> list[dict[str, Any]
         "optimizer_class": cfg.optimizer_class,
         "lr": cfg.lr,
         "epochs": cfg.epochs,
-        "batch_size": cfg.batch_size,
-        "hidden_size": cfg.hidden_size,
-        "validation_size": cfg.validation_size,
-        "train_size": result.train_size,
-        "dataset": cfg.dataset,
+        "train_size": result.train_size,  # the count, also where the axis says null (all)
         **meta,
     }
     return [{**common, **row} for row in result.history]
@@ -258,7 +254,7 @@ def _last_epoch(result: RunResult) -> int:
 
 def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log):
     """One progress line per epoch for the job's log: loss, time so far and time left."""
-    from ablation.progress import format_duration
+    from ablation.console import format_duration
 
     def log_epoch(summary: dict[str, Any]) -> None:
         epoch, seconds = summary["epoch"], summary["train_seconds"]

@@ -1,144 +1,40 @@
-"""Where a study stands: which grid cells are done, missing, running, interrupted or stale.
-
-The answer follows what Snakemake itself would do on its next run, read from the
-files Snakemake and the training jobs leave behind (nothing is launched):
-
-- **done**: the three outputs of the run exist and Snakemake would not rerun it.
-- **diverged**: like done, but the run's loss became NaN/inf (metrics ``status``).
-- **stale**: the outputs exist but Snakemake would retrain them, because
-  the cell's training config changed (the ``config_hash`` stored in the run's
-  metrics differs from ``TrainConfig.hash()`` of the cell under the current config;
-  the rule passes that config as a param, so Snakemake's params trigger fires),
-  the rule's script ``workflow/scripts/train_pack.py`` is newer than the outputs
-  (Snakemake's code trigger for script rules), or the dataset file is newer than
-  the outputs (the mtime trigger) or missing while other runs are still to train
-  (Snakemake then prepares it anew, and the new file is newer than every output).
-- **running**: Snakemake has marked the run's outputs incomplete
-  (``.snakemake/incomplete/``), a Snakemake process holds the lock on them
-  (``.snakemake/locks/``), and the job shows signs of life: its log, its resume
-  state or the marker changed within the last ``stalled_after`` seconds.
-- **interrupted**: a marker without a lock (Snakemake stopped by Ctrl-C leaves
-  the markers and removes its lock), a marker whose lock shows no progress (a
-  killed Snakemake leaves both), or a resume state
-  (``results/.resume/<run>/state.pt``) without the outputs. Snakemake reruns it
-  (the profile sets ``rerun-incomplete``) and training resumes at the saved epoch.
-  Runs of a Snakemake started with ``--nolock`` count as interrupted too.
-- **missing**: never trained (or only some outputs exist).
-
-Edits to the library (``src/ablation``) do not make Snakemake rerun anything; each
-run stores the git commit it was trained at, and runs whose training code differs
-from the checkout's are counted separately ("code drift") rather than called stale.
+"""Where a study stands: which grid cells are done, diverged, stale, running, interrupted
+or missing, and how long the rest takes; read from the files Snakemake and the training
+jobs leave behind (nothing is launched). It follows Snakemake's own rerun triggers, so it
+agrees with ``snakemake -n``. What each state means and how the time left is estimated:
+docs/command-line.md, "ablation status".
 """
 
 from __future__ import annotations
 
-import base64
-import os
-import subprocess
+import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-import yaml
 
-from ablation.config import (
-    AXES,
-    TRAIN_IMAGES,
-    ConfigError,
-    TrainConfig,
-    grid_cells,
-    run_config,
-    run_path,
-    validate_config,
-)
+from ablation.config import AXES, TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
+from ablation.console import format_duration
+from ablation.drift import mark_code_drift
 from ablation.packs import PACKED, TRAINED
+from ablation.snakemake_files import incomplete_markers, job_seconds, locked_outputs, marker_file
 
 STATES = ("done", "diverged", "stale", "running", "interrupted", "missing")
 OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
 RUNS_DIR = "results/runs"
 RESUME_DIR = "results/.resume"
 LOG_DIR = "logs/train_model"
-TRAIN_SCRIPT = "workflow/scripts/train_pack.py"
-# Files whose changes change what training computes; compared by git for code drift.
-TRAINING_CODE = (
-    "src/ablation/train.py",
-    "src/ablation/fastpath.py",
-    "src/ablation/resume.py",
-    "src/ablation/packs.py",
-    "src/ablation/model.py",
-    "src/ablation/data.py",
-    "src/ablation/runs.py",
-    "src/ablation/config.py",
-    TRAIN_SCRIPT,
-)
+BENCHMARK_DIR = "benchmarks/train_model"
+TRAIN_SCRIPT = "workflow/scripts/train_pack.py"  # its change retrains every run (ablation.packs)
 STALLED_AFTER = 600.0  # seconds without a sign of life before a marked run counts as interrupted
 _METRICS_COLUMNS = [
     "epoch", "split", "accuracy", "train_seconds", "status", "train_size", "config_hash",
     "git_commit", "device",
 ]  # fmt: skip
-
-
-# ---------------------------------------------------------------------------- the config
-
-
-def merge_config(base: dict, overlay: dict) -> dict:
-    """`overlay` laid over `base` as Snakemake's ``--configfile`` does.
-
-    Mappings merge key by key, recursively; any other value (lists included)
-    replaces the one below it.
-    """
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge_config(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def load_study(paths: Iterable[str | Path]) -> tuple[dict, str]:
-    """Read config files, merge them in order as Snakemake does, validate the result.
-
-    Returns
-    -------
-    The validated study config and the sources as one string (for messages).
-
-    Raises
-    ------
-    ConfigError
-        On a missing or unreadable file, or an invalid merged config.
-    """
-    merged: dict = {}
-    names = []
-    for path in paths:
-        path = Path(path)
-        names.append(str(path))
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except FileNotFoundError:
-            raise ConfigError(
-                str(path),
-                "-",
-                "file not found",
-                "run in the project folder (or pass -d/--directory), or pass an existing file",
-            ) from None
-        except yaml.YAMLError as err:
-            raise ConfigError(str(path), "-", f"not valid YAML ({err})", "fix the YAML") from None
-        except OSError as err:
-            raise ConfigError(
-                str(path), "-", f"cannot be read ({err.strerror})", "pass a readable YAML file"
-            ) from None
-        if raw is None:
-            continue
-        if not isinstance(raw, dict):
-            raise ConfigError(str(path), "-", "the file is not a mapping", "write keys like grid:")
-        merged = merge_config(merged, raw)
-    source = " + ".join(names)
-    return validate_config(merged, source=source), source
 
 
 # ---------------------------------------------------------------------------- one cell
@@ -157,6 +53,7 @@ class CellStatus:
     test_accuracy: float | None = None
     train_seconds: float | None = None
     seconds_per_image_epoch: float | None = None  # measured training speed
+    overhead_seconds: float | None = None  # its job's wall time beyond training (benchmark)
     epochs_left: int = 0
     code: str = "unknown"  # same | changed | unknown (the git check for code drift)
     git_commit: str | None = None
@@ -197,6 +94,9 @@ class Workspace:
     def log_file(self, run: str) -> Path:
         return self.root / LOG_DIR / f"{run}.log"
 
+    def benchmark(self, run: str) -> Path:
+        return self.root / BENCHMARK_DIR / f"{run}.tsv"
+
     def job_outputs(self, run: str) -> list[Path]:
         """The run's outputs and those its training pack writes for it (ablation.packs)."""
         packed = [self.root / PACKED / run / name for name in OUTPUTS]
@@ -207,39 +107,6 @@ class Workspace:
 
     def is_locked(self, run: str) -> bool:
         return any(_relative(p, self.root) in self.locked for p in self.job_outputs(run))
-
-
-def incomplete_markers(root: Path) -> set[str]:
-    """Output paths marked incomplete by Snakemake (started, not finished).
-
-    Snakemake writes ``.snakemake/incomplete/<urlsafe base64 of the path>`` when a
-    job starts and removes it when the job ends or is cleaned up; names longer
-    than a file name may be are split into folders whose names start with ``@``.
-    """
-    folder = root / ".snakemake" / "incomplete"
-    marked = set()
-    if not folder.is_dir():
-        return marked
-    for dirpath, _, files in os.walk(folder):
-        rel = Path(dirpath).relative_to(folder).parts
-        prefix = "".join(part.removeprefix("@") for part in rel)
-        for name in files:
-            try:
-                marked.add(base64.urlsafe_b64decode(prefix + name).decode())
-            except (ValueError, UnicodeDecodeError):
-                continue  # migration_underway and other bookkeeping
-    return marked
-
-
-def snakemake_locks(root: Path) -> set[str]:
-    """Output paths listed in Snakemake's lock files (held while a Snakemake process runs)."""
-    locked = set()
-    for lock in (root / ".snakemake" / "locks").glob("*.output.lock"):
-        try:
-            locked.update(line.strip() for line in lock.read_text().splitlines() if line.strip())
-        except OSError:
-            continue  # released while we read
-    return locked
 
 
 def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
@@ -258,25 +125,37 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
         elif ws.is_locked(run):
             status.state = "interrupted"
             status.reasons.append(
-                f"no progress for {_ago(idle)} although Snakemake's lock is held "
+                f"no progress for {format_duration(idle)} although Snakemake's lock is held "
                 "(a killed Snakemake leaves its lock behind)"
             )
         else:
             status.state = "interrupted"
+        _note_resume(status)
         return status
     if all(p.exists() for p in outputs):
         _read_run(status, outputs[0], cfg)
-        _check_fresh(status, ws, outputs, cfg)
+        _check_fresh(status, ws, outputs)
         status.epochs_left = cfg.epochs if status.state == "stale" else 0
+        wall = job_seconds(ws.benchmark(run))
+        if wall is not None and status.train_seconds is not None and wall > status.train_seconds:
+            status.overhead_seconds = wall - status.train_seconds
         return status
-    if state_file.exists():
+    if state_file.exists():  # whoever stopped the job: Ctrl-C, a kill, a lost node
         status.state = "interrupted"
         _resume_progress(status, state_file, cfg)
+        _note_resume(status)
         return status
     status.epochs_left = cfg.epochs
     if any(p.exists() for p in outputs):
         status.reasons.append("some outputs are missing")
     return status
+
+
+def _note_resume(status: CellStatus) -> None:
+    if status.state == "interrupted" and status.epoch:
+        status.reasons.insert(
+            0, f"interrupted at epoch {status.epoch}: the next `snakemake` resumes there"
+        )
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -286,17 +165,9 @@ def _relative(path: Path, root: Path) -> str:
 def _last_sign_of_life(ws: Workspace, run: str, marked: list[Path]) -> float:
     """The newest change to the run's log, resume state or Snakemake's markers."""
     candidates = [ws.log_file(run), ws.state_file(run)]
-    candidates += [
-        ws.root / ".snakemake" / "incomplete" / _marker_name(_relative(p, ws.root)) for p in marked
-    ]
+    candidates += [marker_file(ws.root, _relative(p, ws.root)) for p in marked]
     times = [p.stat().st_mtime for p in candidates if p.exists()]
     return max(times, default=0.0)
-
-
-def _marker_name(key: str) -> str:
-    name = base64.urlsafe_b64encode(key.encode()).decode()
-    chunks = [name[i : i + 254] for i in range(0, len(name), 254)]
-    return "/".join(["@" + c for c in chunks[:-1]] + [chunks[-1]])
 
 
 def _resume_progress(status: CellStatus, state_file: Path, cfg: TrainConfig) -> None:
@@ -398,7 +269,7 @@ def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _check_fresh(status: CellStatus, ws: Workspace, outputs: list[Path], cfg: TrainConfig) -> None:
+def _check_fresh(status: CellStatus, ws: Workspace, outputs: list[Path]) -> None:
     """Snakemake's mtime and code triggers: inputs or the rule's script newer than the outputs."""
     oldest = min(p.stat().st_mtime for p in outputs)
     script = ws.root / TRAIN_SCRIPT
@@ -413,7 +284,7 @@ def _check_fresh(status: CellStatus, ws: Workspace, outputs: list[Path], cfg: Tr
 def train_images(cfg: TrainConfig) -> int:
     """How many images one epoch of `cfg` trains on."""
     available = TRAIN_IMAGES - cfg.validation_size
-    return min(available, cfg.train_limit) if cfg.train_limit is not None else available
+    return min(available, cfg.train_size) if cfg.train_size is not None else available
 
 
 # ---------------------------------------------------------------------------- the study
@@ -431,6 +302,8 @@ class StudyStatus:
     measured_runs: int
     warnings: list[str]
     head_commit: str | None = None
+    seconds_per_job: float | None = None  # median start-up + evaluation + writing of a job
+    measured_jobs: int = 0
 
     def counts(self) -> dict[str, int]:
         found = Counter(c.state for c in self.cells)
@@ -440,22 +313,27 @@ class StudyStatus:
         """Cells Snakemake will (re)train or is training."""
         return [c for c in self.cells if c.state in ("stale", "running", "interrupted", "missing")]
 
-    def seconds_left(self) -> float | None:
-        """Training time left, one job at a time; None until a run has been measured."""
+    def job_seconds_left(self, cell: CellStatus) -> float:
+        """Wall time still to come of one cell's job: its training left at the measured
+        speed, plus the measured start-up, evaluation and writing of a job."""
+        images = train_images(run_config(self.study, cell.cell))
+        training = cell.epochs_left * images * (self.seconds_per_image_epoch or 0.0)
+        return training + (self.seconds_per_job or 0.0)
+
+    def seconds_left(self, cores: int = 1) -> float | None:
+        """Wall time of the jobs still to run with `cores` one-thread jobs at once: their
+        total shared out, never less than the longest; None until a run has been measured."""
         if self.seconds_per_image_epoch is None:
             return None
-        return (
-            sum(
-                c.epochs_left * train_images(run_config(self.study, c.cell))
-                for c in self.remaining()
-            )
-            * self.seconds_per_image_epoch
-        )
+        jobs = [self.job_seconds_left(c) for c in self.remaining()]
+        if not jobs:
+            return 0.0
+        return max(sum(jobs) / min(cores, len(jobs)), max(jobs))
 
     def drifted(self) -> list[CellStatus]:
         return [c for c in self.cells if c.code == "changed" and c.state in ("done", "diverged")]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, cores: int = 1) -> dict[str, Any]:
         return {
             "config": self.sources,
             "cells": [c.to_dict() for c in self.cells],
@@ -463,8 +341,12 @@ class StudyStatus:
             "total": len(self.cells),
             "remaining_runs": len(self.remaining()),
             "seconds_left": self.seconds_left(),
+            "cores": cores,
+            "seconds_left_parallel": self.seconds_left(cores),
             "seconds_per_image_epoch": self.seconds_per_image_epoch,
             "measured_runs": self.measured_runs,
+            "seconds_per_job": self.seconds_per_job,
+            "measured_jobs": self.measured_jobs,
             "outside_grid": self.outside_grid,
             "code_drift": [c.run for c in self.drifted()],
             "head_commit": self.head_commit,
@@ -496,7 +378,7 @@ def study_status(
         root=root,
         data_file=root / study["data"]["root"] / f"{study['data']['dataset']}.pt",
         incomplete=incomplete_markers(root),
-        locked=snakemake_locks(root),
+        locked=locked_outputs(root),
         now=time.time() if now is None else now,
         stalled_after=stalled_after,
     )
@@ -511,18 +393,20 @@ def study_status(
             "a Snakemake lock is held in .snakemake/locks/ but no run makes progress: if no "
             "Snakemake runs in this folder, release it with `snakemake --unlock`"
         )
-    head = _mark_code_drift(root, cells)
-    rates = sorted(c.seconds_per_image_epoch for c in cells if c.seconds_per_image_epoch)
-    rate = rates[len(rates) // 2] if rates else None
+    head = mark_code_drift(root, cells)
+    rates = [c.seconds_per_image_epoch for c in cells if c.seconds_per_image_epoch]
+    overheads = [c.overhead_seconds for c in cells if c.overhead_seconds is not None]
     return StudyStatus(
         sources=sources,
         study=study,
         cells=cells,
         outside_grid=_outside_grid(root, {c.run for c in cells}),
-        seconds_per_image_epoch=rate,
+        seconds_per_image_epoch=statistics.median_high(rates) if rates else None,
         measured_runs=len(rates),
         warnings=warnings,
         head_commit=head,
+        seconds_per_job=statistics.median(overheads) if overheads else None,
+        measured_jobs=len(overheads),
     )
 
 
@@ -553,39 +437,3 @@ def _outside_grid(root: Path, runs: set[str]) -> list[str]:
     depth = "/".join(["*"] * len(AXES))
     found = (p.parent.relative_to(base).as_posix() for p in base.glob(f"{depth}/metrics.parquet"))
     return sorted(run for run in found if run not in runs)
-
-
-def _mark_code_drift(root: Path, cells: list[CellStatus]) -> str | None:
-    """Set each trained cell's `code`: did its training code change since (per git)?"""
-    head = _git(root, "rev-parse", "HEAD")
-    if head is None:
-        return None
-    verdicts: dict[str, str] = {}
-    for cell in cells:
-        commit = cell.git_commit
-        if not commit or commit.endswith("+dirty"):
-            continue  # no commit, or uncommitted edits at training time: cannot tell
-        if commit not in verdicts:
-            changed = _git(root, "diff", "--quiet", commit, "--", *TRAINING_CODE, check=False)
-            verdicts[commit] = {"0": "same", "1": "changed"}.get(changed or "", "unknown")
-        cell.code = verdicts[commit]
-    return head
-
-
-def _git(root: Path, *args: str, check: bool = True) -> str | None:
-    """git's output (or, with check=False, its exit status); None where git cannot tell."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if not check:
-        return str(done.returncode) if done.returncode in (0, 1) else None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def _ago(seconds: float) -> str:
-    from ablation.progress import format_duration
-
-    return format_duration(seconds)

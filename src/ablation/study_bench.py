@@ -48,7 +48,7 @@ def scaled_study(default: dict, study: dict, epochs: int, train_size: int | None
     milestones = {m for m in training.get("milestones", []) if m <= epochs} | {epochs}
     training.update(epochs=epochs, milestones=sorted(milestones))
     if train_size is not None:
-        training["train_limit"] = train_size
+        training["train_size"] = train_size
     return merged
 
 

@@ -28,13 +28,13 @@ from torch import nn
 
 from ablation.config import TrainConfig
 from ablation.data import Dataset
+from ablation.data import split_indices as data_split
 from ablation.fastpath import FastMLP, to_inputs
 from ablation.model import CLASSES, SimpleNet
 from ablation.packs import pack_key
 from ablation.resume import restore, save_state
 
 log = logging.getLogger("ablation")
-SPLIT_SEED = 20_240_101  # the validation split is the same for every run and seed
 
 
 @dataclass
@@ -78,12 +78,8 @@ def select_device(spec: str = "auto") -> torch.device:
 
 
 def split_indices(cfg: TrainConfig, n_train: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fixed train/validation split of the training images, then the optional cap."""
-    perm = torch.randperm(n_train, generator=torch.Generator().manual_seed(SPLIT_SEED))
-    val_idx, train_idx = perm[: cfg.validation_size], perm[cfg.validation_size :]
-    if cfg.train_limit is not None:
-        train_idx = train_idx[: cfg.train_limit]
-    return train_idx.sort().values, val_idx.sort().values
+    """The run's training and validation images (see `ablation.data.split_indices`)."""
+    return data_split(n_train, cfg.validation_size, cfg.train_size, cfg.seed)
 
 
 def make_splits(cfg: TrainConfig, data: Dataset, device: torch.device) -> dict[str, tuple]:

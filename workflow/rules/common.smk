@@ -4,6 +4,8 @@ import os
 import sys
 
 import ablation.config as study
+from ablation import steps
+from ablation.report.figures import FIGURES
 
 
 def _validated(config):
@@ -22,9 +24,12 @@ def _validated(config):
 
 STUDY = _validated(config)
 CELLS = study.grid_cells(STUDY)
+# Run folder -> grid cell; the folder's depth varies (axes off their default join it).
+CELL_OF_RUN = {study.run_path(cell): cell for cell in CELLS}
 RUN = study.RUN_PATTERN
-DATASET = STUDY["data"]["dataset"]
-DATA_FILE = f"{STUDY['data']['root']}/{DATASET}.pt"
+DATASETS = list(STUDY["grid"]["dataset"])
+DATA_ROOT = STUDY["data"]["root"]
+DATA_FILES = [f"{DATA_ROOT}/{name}.pt" for name in DATASETS]
 # Runtime knob, not part of the study: auto (CUDA when present), cpu, cuda, cuda:1, ...
 DEVICE = os.environ.get("ABLATION_DEVICE", "auto")
 # For `--use-conda` users; relative to the rule files.
@@ -32,15 +37,12 @@ CONDA_ENV = "../../envs/ablation.yaml"
 
 
 wildcard_constraints:
-    activation=r"[A-Za-z0-9_]+",
-    optimizer=r"[A-Za-z0-9_.+-]+",
-    weight_decay=r"[0-9.eE+-]+",
-    dropout=r"[0-9.eE+-]+",
-    seed=r"\d+",
+    run=r"[A-Za-z_]+=[^/]+(/[A-Za-z_]+=[^/]+)*",
+    dataset=r"[a-z_]+",
 
 
 def run_dirs():
-    return [f"results/runs/{study.run_path(cell)}" for cell in CELLS]
+    return [f"results/runs/{run}" for run in CELL_OF_RUN]
 
 
 def run_outputs(name):
@@ -49,7 +51,12 @@ def run_outputs(name):
 
 def train_config(wildcards):
     """The typed config of one cell, as plain data: Snakemake reruns a cell when it changes."""
-    return study.run_config(STUDY, study.find_cell(STUDY, wildcards)).to_dict()
+    return study.run_config(STUDY, CELL_OF_RUN[wildcards.run]).to_dict()
+
+
+def data_file(wildcards):
+    """The prepared dataset a run trains on."""
+    return f"{DATA_ROOT}/{CELL_OF_RUN[wildcards.run]['dataset']}.pt"
 
 
 def uses_gpu():
@@ -60,11 +67,38 @@ def uses_gpu():
     return int(torch.cuda.is_available())
 
 
+def step_inputs(step):
+    return {name: steps.table_path(name) for name in step.reads}
+
+
+def step_outputs(step):
+    """The step's tables (with their CSV) or figures (with their caption), by name."""
+    outputs = {}
+    for name in step.makes:
+        path = steps.output_path(step, name)
+        if step.draws:
+            section = FIGURES[name].section.replace("-", " ").capitalize()
+            caption = f"../report/{name}.rst"
+            path = report(
+                path, caption=caption, category="Figures", subcategory=section
+            )
+        outputs[name] = path
+        if name in steps.CSV_TABLES:
+            outputs[f"{name}_csv"] = path.removesuffix(".parquet") + ".csv"
+    return outputs
+
+
+def step_settings(step):
+    """Only the settings a step uses: changing a threshold reruns just the steps it affects."""
+    return {key: STUDY["analysis"][key] for key in step.settings}
+
+
 def final_targets():
     return [
         "results/metrics.parquet",
         "results/summary.csv",
         "results/stats/leaderboard.csv",
+        "results/stats/anova.csv",
         "results/stats/seed_summary.csv",
         "results/stats/marginal_means.csv",
         "results/stats/interactions.csv",

@@ -1,15 +1,15 @@
 rule prepare_data:
     output:
-        data=DATA_FILE,
+        data=f"{DATA_ROOT}/{{dataset}}.pt",
     log:
-        f"logs/prepare_data/{DATASET}.log",
+        "logs/prepare_data/{dataset}.log",
     # One job for every run that needs the data; on a cluster it runs where the
     # workflow was started (login nodes reach the internet, compute nodes often not).
     localrule: True
     conda:
         CONDA_ENV
     params:
-        dataset=DATASET,
+        dataset=lambda wildcards: wildcards.dataset,
         root=lambda wildcards, output: os.path.dirname(output.data),
         local_dir=STUDY["data"]["local_dir"],
     script:

@@ -1,4 +1,4 @@
-# Training, in packs (docs/packing.md). When Snakemake builds its plan, the runs a pack
+# Training, in packs (docs/speed.md). When Snakemake builds its plan, the runs a pack
 # must train (not trained yet, or under another config: ablation.packs.runs_to_train)
 # are planned into packs: one job per pack trains the runs of one data order together
 # (ablation.train.train_pack), each bitwise as if alone, and leaves each run's files in
@@ -54,8 +54,14 @@ def pack_members(pack):
     return members
 
 
+def pack_data(cfg):
+    """The prepared dataset of a run (all members of a pack share it)."""
+    return f"{DATA_ROOT}/{cfg.dataset}.pt"
+
+
 TO_TRAIN = packs.runs_to_train(
-    [study.run_config(STUDY, cell) for cell in CELLS], inputs=[DATA_FILE, PACK_SCRIPT]
+    [study.run_config(STUDY, cell) for cell in CELLS],
+    inputs=lambda cfg: [pack_data(cfg), PACK_SCRIPT],
 )
 PACKS = packs.plan_packs(TO_TRAIN, slots=_pack_slots(), max_size=_max_pack_size())
 
@@ -67,7 +73,7 @@ for pack in PACKS:
         name:
             f"train_pack_{pack.id}"
         input:
-            data=rules.prepare_data.output.data,
+            data=pack_data(pack.configs[0]),
         output:
             [
                 m[key]
@@ -82,7 +88,7 @@ for pack in PACKS:
             CONDA_ENV
         threads: 1
         # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at
-        # a time uses it). Peak RSS ~0.9 GB + 160 MB for an epoch's batches (docs/packing.md).
+        # a time uses it). Peak RSS ~0.9 GB + 160 MB for an epoch's batches (docs/speed.md).
         resources:
             gpu=uses_gpu(),
             mem_mb=1700 + 10 * len(members),
@@ -96,7 +102,7 @@ for pack in PACKS:
 
 rule train_model:
     input:
-        data=rules.prepare_data.output.data,
+        data=data_file,
         trained=f"{packs.TRAINED}/{RUN}.json",
     output:
         metrics=f"results/runs/{RUN}/metrics.parquet",
@@ -115,11 +121,12 @@ rule train_model:
     params:
         config=train_config,
         # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
-        state=lambda wc: f"{packs.RESUME}/{study.run_path(wc)}/state.pt",
-        packed=lambda wc: f"{packs.PACKED}/{study.run_path(wc)}",
+        state=lambda wc: f"{packs.RESUME}/{wc.run}/state.pt",
+        packed=lambda wc: f"{packs.PACKED}/{wc.run}",
     run:
         import json
         import subprocess
+
         # Moving the pack's files takes no time (profiles/default: force-use-threads runs
         # it in Snakemake's process); where there are none, train the run alone.
         if not packs.adopt_packed(params.packed, *output, log[0]):

@@ -74,4 +74,22 @@ FIGURES: dict[str, FigureInfo] = {
         "Confusion matrices",
         "Row-normalized test confusion matrices of the best and the worst configuration",
     ),
+    "paired_changes": FigureInfo(
+        "paired",
+        "One change at a time",
+        "Mean paired change in final test accuracy and in the train-test gap, in percentage "
+        "points with confidence intervals, for each level of each choice against its baseline",
+    ),
+    "datasize": FigureInfo(
+        "more-data",
+        "More data against regularization",
+        "Final test accuracy and train-test gap against the number of training images on a log "
+        "scale, one line per regularization setting, with confidence intervals",
+    ),
+    "transfer": FigureInfo(
+        "transfer",
+        "Ranks on one dataset against another",
+        "Scatter plot of each configuration's rank on one dataset against its rank on another, "
+        "with Kendall's tau and its bootstrap interval in the title",
+    ),
 }

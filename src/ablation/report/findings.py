@@ -11,9 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from ablation.plots import AXIS_LABELS, config_label
+from ablation.axes import AXES, config_keys, label
+from ablation.axes import config_label as _label_of
+from ablation.report.axes_findings import more_data, transfer
 from ablation.report.formatting import (
     DASH,
+    fixed,
     is_missing,
     p_value,
     pct,
@@ -23,19 +26,41 @@ from ablation.report.formatting import (
 from ablation.report.inputs import ReportInputs
 
 
+def config_label(row: Any, keys: list[str] | None = None) -> str:
+    """A configuration in words: `keys`, or every axis of a statistics row (not the seed)."""
+    return _label_of(row, keys or [k for k in AXES if k in row and k != "seed"])
+
+
 def headline_findings(
     inputs: ReportInputs, n_expected: int, confidence: float = 0.95, alpha: float = 0.05
 ) -> list[str]:
     """All headline sentences, most important first."""
     level = f"{confidence:.0%}"
     sentences = coverage(inputs.runs, n_expected)
-    sentences += winner(inputs.leaderboard, level, alpha)
-    sentences += strongest_factor(inputs.marginal_means)
-    sentences += overfitting(inputs.overfitting)
+    for name, board in _by_dataset(inputs.leaderboard):
+        early = _of_dataset(inputs.leaderboard_early_stopping, name)
+        text = winner(board, level, alpha) + early_stopping(early, board, level)
+        sentences += [f"On {name}, {t[0].lower()}{t[1:]}" for t in text] if name else text
+    sentences += seeds(inputs.leaderboard)
+    sentences += strongest_factor(inputs.anova, inputs.marginal_means)
+    sentences += overfitting(inputs.overfitting, level)
     sentences += regularization(inputs.regularization_effects, level)
+    sentences += more_data(inputs.datasize_worth, level)
+    sentences += transfer(inputs.rank_agreement, inputs.transfer_findings, level)
     sentences += divergence(inputs.overfitting, inputs.anomalies)
     sentences += cost(inputs.runs)
     return sentences
+
+
+def _by_dataset(board: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
+    """`[(dataset, rows)]` when the study has several datasets, else `[(None, board)]`."""
+    if "dataset" not in board or board["dataset"].nunique() <= 1:
+        return [(None, board)]
+    return list(board.groupby("dataset", sort=True))
+
+
+def _of_dataset(board: pd.DataFrame, name: str | None) -> pd.DataFrame:
+    return board if name is None or "dataset" not in board else board[board["dataset"] == name]
 
 
 def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:
@@ -49,47 +74,186 @@ def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:
 
 
 def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
+    """The best configuration chosen on validation, its test estimate, and who ties with it."""
     ranked = board.dropna(subset=["mean"]).sort_values("rank") if len(board) else board
     if ranked.empty:
         return []
     best = ranked.iloc[0]
-    seeds = _plural(int(best["n"]), "seed")
-    text = [
-        f"The best configuration is {config_label(best)}, with a mean final test accuracy of "
-        f"{pct(best['mean'])}"
-        + (
-            f" ({level} confidence interval {_range(best['ci_low'], best['ci_high'])})"
-            if not is_missing(best["ci_low"])
-            else " (one seed, so no interval)"
+    n = int(best["n"])
+    chosen_on = best.get("selected_on", "validation")
+    estimate = f"{pct(best['mean'])} ({_interval_clause(best, level)}, n = {_plural(n, 'seed')})"
+    if chosen_on == "validation":
+        first = (
+            f"Chosen on validation accuracy, the best configuration is {config_label(best)}; "
+            f"its final test accuracy, the study's estimate for it, is {estimate}."
         )
-        + f" over {seeds}."
-    ]
+    else:
+        first = (
+            f"Without a validation split the best configuration, {config_label(best)}, was "
+            f"chosen on the test set itself, so its test accuracy of {estimate} is optimistic."
+        )
+    text = [first]
     others = ranked.iloc[1:]
     if others.empty:
         return text
-    tied = others[others["indistinguishable_from_best"].astype(bool)]
-    if tied.empty:
-        text.append(
-            f"Every other configuration is worse by a margin the seeds can resolve "
-            f"(paired t-test, Holm-corrected p < {alpha:g})."
-        )
-    else:
-        names = "; ".join(config_label(r) for _, r in tied.head(4).iterrows())
-        more = f" and {len(tied) - 4} more" if len(tied) > 4 else ""
-        text.append(
-            f"{_plural(len(tied), 'other configuration')} cannot be told apart from it with "
-            f"these seeds (Holm-corrected p \u2265 {alpha:g}, or too few seeds to test): "
-            f"{names}{more}."
-        )
+    text += _ties(others, alpha)
+    text += _runner_up(others.iloc[0], level)
     worst = ranked.iloc[-1]
     text.append(
-        f"The worst is {config_label(worst)} at {pct(worst['mean'])}, "
-        f"{points(worst.get('diff_from_best'), sign=False)} below the best."
+        f"The worst is {config_label(worst)} at {pct(worst['mean'])} test accuracy "
+        f"(n = {_plural(int(worst['n']), 'seed')})."
     )
     return text
 
 
-def strongest_factor(marginal: pd.DataFrame) -> list[str]:
+def _ties(others: pd.DataFrame, alpha: float) -> list[str]:
+    tested = others[others["tested"].astype(bool)] if "tested" in others else others
+    untested = len(others) - len(tested)
+    if tested.empty:
+        return [
+            f"One seed, not tested: with a single seed per configuration no difference can be "
+            f"tested, so the {_plural(len(others), 'other configuration')} are only ranked."
+        ]
+    tied = tested[tested["indistinguishable_from_best"].astype(bool)]
+    seeds = int(tested["n_pairs"].max())
+    if tied.empty:
+        text = (
+            f"Every other tested configuration is worse on validation by a margin the seeds "
+            f"resolve (paired t-test over up to {seeds} seeds, Holm-corrected p < {alpha:g})"
+        )
+    else:
+        names = "; ".join(config_label(r) for _, r in tied.head(4).iterrows())
+        more = f" and {len(tied) - 4} more" if len(tied) > 4 else ""
+        text = (
+            f"{_plural(len(tied), 'other configuration')} cannot be told apart from it on "
+            f"validation accuracy (paired t-test over up to {seeds} seeds, Holm-corrected "
+            f"p \u2265 {alpha:g}): {names}{more}"
+        )
+    if untested:
+        text += f"; {untested} more had fewer than two shared seeds, so were not tested"
+    return [text + "."]
+
+
+def _runner_up(row: pd.Series, level: str) -> list[str]:
+    if "p_improvement" not in row or is_missing(row.get("diff_from_best")):
+        return []
+    n = int(row["n_pairs"])
+    diff = f"{points(row['diff_from_best'], sign=False)} behind on validation"
+    if not is_missing(row.get("diff_ci_low")):
+        diff += (
+            f" ({level} interval {points(row['diff_ci_low'])} to {points(row['diff_ci_high'])}, "
+            f"n = {_plural(n, 'paired seed')})"
+        )
+    else:
+        diff += f" (n = {_plural(n, 'paired seed')}, too few for an interval)"
+    if n < 2:
+        return [f"The runner-up, {config_label(row)}, is {diff}."]
+    chance = (
+        f"the best beats it on a new seed with probability {pct(row['p_improvement'], 0)} "
+        f"({level} interval {pct(row['p_improvement_low'], 0)}{DASH}"
+        f"{pct(row['p_improvement_high'], 0)}, n = {_plural(n, 'seed')})"
+    )
+    return [f"The runner-up, {config_label(row)}, is {diff}; {chance}."]
+
+
+def early_stopping(board: pd.DataFrame, final: pd.DataFrame, level: str) -> list[str]:
+    """The choice when every run is taken at its epoch of lowest validation loss."""
+    if board.empty or board["mean"].isna().all():
+        return []
+    best = board.sort_values("rank").iloc[0]
+    same = len(final) and config_label(final.sort_values("rank").iloc[0]) == config_label(best)
+    choice = "the choice is the same" if same else f"the choice is {config_label(best)}"
+    return [
+        f"With early stopping (each run taken at its epoch of lowest validation loss), {choice}, "
+        f"at {pct(best['mean'])} test accuracy ({_interval_clause(best, level)}, "
+        f"n = {_plural(int(best['n']), 'seed')})."
+    ]
+
+
+def seeds(board: pd.DataFrame) -> list[str]:
+    """How many seeds would separate the leading configurations (`ablation.stats.power`)."""
+    if board.empty or "seeds_needed" not in board or board["n"].max() < 1:
+        return []
+    from ablation.stats.power import plan_sentences, seeds_to_separate
+
+    plan = seeds_to_separate(board)
+    text = plan_sentences(plan)
+    tested = board[board["tested"].astype(bool)]
+    if len(tested):
+        text.append(
+            f"With {_plural(int(tested['n_pairs'].max()), 'seed')}, the smallest difference "
+            f"the paired test detects with 80% power is {points(tested['mdd'].min(), sign=False)}"
+            f" (median over {_plural(len(tested), 'comparison')}: "
+            f"{points(tested['mdd'].median(), sign=False)})."
+        )
+    if plan["seeds_total"] > plan["seeds_run"]:
+        text.append(
+            "`ablation seeds-overlay -o config/more_seeds.yaml` writes the config overlay "
+            "that adds them (to every configuration: the grid's seeds are shared)."
+        )
+    return text
+
+
+def strongest_factor(anova: pd.DataFrame, marginal: pd.DataFrame) -> list[str]:
+    """Which choice matters most and which interact, from the factorial model."""
+    if anova.empty or anova["kind"].isna().all():
+        return _marginal_spread(marginal) + _anova_note(anova)
+    text = []
+    for dataset, part in anova.groupby("dataset") if "dataset" in anova else [(None, anova)]:
+        text += _anova_sentences(part, f" on {dataset}" if dataset else "")
+    return text
+
+
+def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
+    main = table[table["kind"] == "main"].sort_values("partial_omega_sq", ascending=False)
+    if main.empty:
+        return _anova_note(table)
+    residual_df = int(table["residual_df"].iloc[0])
+    n = int(table["n_runs"].iloc[0])
+    top = main.iloc[0]
+    text = (
+        f"In a model of the whole design{where} (type II ANOVA of final test accuracy on every "
+        f"axis, their two-way interactions and the seed; n = {n} runs), the "
+        f"{label(top['term'])} matters most "
+        f"({_effect(top, residual_df)})"
+    )
+    if len(main) > 1:
+        low = main.iloc[-1]
+        text += f" and the {label(low['term'])} least ({_effect(low, residual_df)})"
+    text = [text + "; F-tests give p-values, not intervals."]
+    pairs = table[table["kind"] == "interaction"]
+    strong = pairs[pairs["p_holm"] < 0.05].sort_values("partial_omega_sq", ascending=False)
+    if len(strong):
+        listed = "; ".join(
+            f"{_pair_label(r['term'])} ({_effect(r, residual_df)})" for _, r in strong.iterrows()
+        )
+        text.append(f"These choices interact (Holm-corrected p < 0.05): {listed}.")
+    elif len(pairs):
+        text.append(
+            f"No two-way interaction is significant (all {_plural(len(pairs), 'pair')} "
+            f"Holm-corrected p \u2265 0.05, n = {n} runs)."
+        )
+    return text + _anova_note(table)
+
+
+def _effect(row: pd.Series, residual_df: int) -> str:
+    return (
+        f"partial \u03c9\u00b2 {fixed(row['partial_omega_sq'], 3)}, "
+        f"F({int(row['df'])}, {residual_df}) = {fixed(row['F'], 2)}, p {_p_clause(row['p_value'])}"
+    )
+
+
+def _pair_label(term: str) -> str:
+    return " \u00d7 ".join(label(axis) for axis in term.split(":"))
+
+
+def _anova_note(table: pd.DataFrame) -> list[str]:
+    notes = {n for n in table.get("note", pd.Series(dtype=str)).dropna() if n}
+    return [f"The factorial model: {note}." for note in sorted(notes)]
+
+
+def _marginal_spread(marginal: pd.DataFrame) -> list[str]:
+    """Fallback without the ANOVA table: the spread of marginal means per axis."""
     rows = marginal[marginal["metric"] == "final_test_accuracy"] if len(marginal) else marginal
     rows = rows.dropna(subset=["mean"]) if len(rows) else rows
     spans = []
@@ -100,23 +264,16 @@ def strongest_factor(marginal: pd.DataFrame) -> list[str]:
         spans.append((top["mean"] - bottom["mean"], axis, top, bottom))
     if not spans:
         return []
-    spans.sort(key=lambda s: s[0], reverse=True)
-    span, axis, top, bottom = spans[0]
-    text = [
-        f"Of the choices varied, the {AXIS_LABELS.get(axis, axis)} matters most: averaged over "
-        f"everything else, final test accuracy is {pct(top['mean'])} with {top['level']} and "
-        f"{pct(bottom['mean'])} with {bottom['level']} ({points(span, sign=False)} apart)."
+    span, axis, top, bottom = max(spans, key=lambda s: s[0])
+    return [
+        f"Averaged over everything else, final test accuracy is {pct(top['mean'])} with "
+        f"{label(axis)} {top['level']} and {pct(bottom['mean'])} with "
+        f"{bottom['level']} ({points(span, sign=False)} apart, n = {int(top['n'])} and "
+        f"{int(bottom['n'])} runs; no model of the design was fitted, so untested)."
     ]
-    if len(spans) > 1:
-        span, axis, top, bottom = spans[-1]
-        text.append(
-            f"The {AXIS_LABELS.get(axis, axis)} matters least: its levels are "
-            f"{points(span, sign=False)} apart on average."
-        )
-    return text
 
 
-def overfitting(per_run: pd.DataFrame) -> list[str]:
+def overfitting(per_run: pd.DataFrame, level: str = "95%") -> list[str]:
     if per_run.empty or "verdict" not in per_run:
         return []
     counts = per_run["verdict"].value_counts()
@@ -126,13 +283,24 @@ def overfitting(per_run: pd.DataFrame) -> list[str]:
             "Overfitting was not judged: the study has no validation split "
             "(training.validation_size is 0)."
         ]
+    from ablation.stats.power import probability_of_improvement
+
     n_over = int(counts.get("overfitting", 0))
+    share, low, high = probability_of_improvement([n_over], [judged], float(level[:-1]) / 100)
     text = (
-        f"{n_over} of {judged} runs overfit (validation loss rose while training loss kept falling)"
+        f"{n_over} of {judged} runs overfit ({pct(share[0], 0)}, {level} interval "
+        f"{pct(low[0], 0)}{DASH}{pct(high[0], 0)}): validation loss rose for good after its "
+        f"minimum while training loss kept falling"
     )
     onsets = per_run["onset_epoch"].dropna()
     if len(onsets):
         text += f"; the earliest onset was after epoch {int(onsets.min())}"
+    n_noisy = int(counts.get("noisy plateau", 0))
+    if n_noisy:
+        text += (
+            f"; {_plural(n_noisy, 'more run')} had a noisy plateau (validation loss rose and "
+            f"came back), not counted as overfitting"
+        )
     n_under = int(counts.get("underfitting", 0))
     if n_under:
         text += f"; {n_under} underfit (training accuracy stayed low)"
@@ -143,12 +311,15 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
     if effects.empty:
         return []
     text = []
-    for (regularizer, strength), part in effects.groupby(["regularizer", "level"], sort=True):
+    strata = ["dataset"] if "dataset" in effects else []  # never pooled across datasets
+    for key, part in effects.groupby([*strata, "regularizer", "level"], sort=True):
+        dataset, regularizer, strength = key if strata else (None, *key)
         by_metric = part.set_index("metric")
         if "final_test_accuracy" not in by_metric.index:
             continue
         acc = by_metric.loc["final_test_accuracy"]
         name = "Dropout" if regularizer == "dropout" else "Weight decay"
+        name = f"On {dataset}, {name.lower()}" if dataset is not None else name
         sentence = (
             f"{name} {strength:g} changed final test accuracy by {points(acc['mean_delta'])} "
             f"on average over {_plural(int(acc['n_pairs']), 'paired run')}"
@@ -158,6 +329,8 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
                 f" ({level} interval {points(acc['ci_low'])} to {points(acc['ci_high'])}, "
                 f"p {_p_clause(acc['p_value'])})"
             )
+        else:
+            sentence += " (too few pairs for an interval)"
         if "final_gap_accuracy" in by_metric.index:
             gap = by_metric.loc["final_gap_accuracy"]
             sentence += f", and the train-test accuracy gap by {points(gap['mean_delta'])}"
@@ -170,7 +343,7 @@ def divergence(per_run: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
     if len(per_run) and "status" in per_run:
         diverged = per_run[per_run["status"] == "diverged"]
         if diverged.empty:
-            text.append("No run diverged.")
+            text.append(f"None of the {len(per_run)} runs diverged.")
         else:
             one = len(diverged) == 1
             text.append(
@@ -198,12 +371,14 @@ def divergence(per_run: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
 def cost(runs: pd.DataFrame) -> list[str]:
     if runs.empty or runs["train_seconds"].dropna().empty:
         return []
+    keys = config_keys(runs)
     fast = runs.loc[runs["train_seconds"].idxmin()]
     slow = runs.loc[runs["train_seconds"].idxmax()]
     return [
         f"Training time per run ranged from {seconds(fast['train_seconds'])} "
-        f"({config_label(fast)}) to {seconds(slow['train_seconds'])} ({config_label(slow)}); "
-        f"all runs together trained for {seconds(runs['train_seconds'].sum())}."
+        f"({config_label(fast, keys)}) to {seconds(slow['train_seconds'])} "
+        f"({config_label(slow, keys)}); "
+        f"all {len(runs)} runs together trained for {seconds(runs['train_seconds'].sum())}."
     ]
 
 
@@ -212,6 +387,13 @@ KIND_NAMES = {
     "non_finite_loss": "non-finite loss",
     "accuracy_drop": "accuracy drop",
 }
+
+
+def _interval_clause(row: pd.Series, level: str) -> str:
+    """`95% confidence interval 97.80–98.10%`, or why there is none."""
+    if is_missing(row.get("ci_low")):
+        return "one seed, so no interval"
+    return f"{level} confidence interval {_range(row['ci_low'], row['ci_high'])}"
 
 
 def _range(low: Any, high: Any) -> str:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ablation.axes import format_number
+
 DASH = "\u2013"  # en dash, for ranges
 MISSING = "\u2014"  # em dash, for values that do not exist
 
@@ -77,12 +79,61 @@ def seconds(value: Any) -> str:
 
 
 def grid_value(value: Any) -> str:
-    """A grid value as the report shows it: 0.0 -> 0, 0.0001 -> 0.0001."""
+    """A grid value as the report shows it (`ablation.axes.format_number`); a dash if missing."""
     if isinstance(value, str):
         return value
     if is_missing(value):
         return MISSING
-    return f"{float(value):g}"
+    return format_number(value)
+
+
+def _share(metric: str) -> bool:
+    """Metrics that are fractions (accuracies, gaps of accuracy, the share that overfits)."""
+    return "accuracy" in metric or metric == "overfits"
+
+
+def metric_value(value: Any, metric: str) -> str:
+    """A value in its metric's unit: accuracies in %, epochs whole, losses with 4 decimals."""
+    if _share(metric):
+        return pct(value)
+    return number(value, 3) if "epoch" in metric else fixed(value, 4)
+
+
+def metric_change(value: Any, metric: str) -> str:
+    """A difference in its metric's unit: accuracies in percentage points."""
+    if _share(metric):
+        return points(value)
+    if is_missing(value):
+        return MISSING
+    return f"{float(value):+.1f} epochs" if "epoch" in metric else f"{float(value):+.4f}"
+
+
+def metric_interval(low: Any, high: Any, metric: str) -> str:
+    """An interval of differences in its metric's unit (`[-0.12, +0.30] pp`)."""
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    if _share(metric):
+        return f"[{float(low) * 100:+.2f}, {float(high) * 100:+.2f}] pp"
+    digits = 1 if "epoch" in metric else 4
+    return f"[{float(low):+.{digits}f}, {float(high):+.{digits}f}]"
+
+
+def seed_count(value: Any) -> str:
+    """Seeds needed: a whole number, or `> N` when beyond what was planned."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if math.isinf(float(value)):
+        return "too many"
+    return str(int(value))
+
+
+def probability(value: Any, low: Any, high: Any) -> str:
+    """A probability with its interval: `67% [9%, 99%]`; a dash when there is none."""
+    if is_missing(value):
+        return MISSING
+    if is_missing(low) or is_missing(high):
+        return pct(value, 0)
+    return f"{pct(value, 0)} [{pct(low, 0)}, {pct(high, 0)}]"
 
 
 def sort_key(value: Any) -> str:
@@ -107,4 +158,9 @@ FILTERS = {
     "seconds": seconds,
     "grid_value": grid_value,
     "sort_key": sort_key,
+    "metric_value": metric_value,
+    "metric_change": metric_change,
+    "metric_interval": metric_interval,
+    "seed_count": seed_count,
+    "probability": probability,
 }

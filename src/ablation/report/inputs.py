@@ -16,6 +16,8 @@ TABLES = (
     "runs",
     "summary",
     "leaderboard",
+    "leaderboard_early_stopping",
+    "anova",
     "seed_summary",
     "marginal_means",
     "interactions",
@@ -24,6 +26,13 @@ TABLES = (
     "regularization_effects",
     "anomalies",
     "confused_pairs",
+    # statistics for any axes (ablation.stats.paired, .factors, .datasize, .transfer)
+    "paired_effects",
+    "interaction_strength",
+    "datasize_curve",
+    "datasize_worth",
+    "rank_agreement",
+    "transfer_findings",
 )
 
 
@@ -43,6 +52,8 @@ class ReportInputs:
     runs: pd.DataFrame = field(default_factory=_empty)
     summary: pd.DataFrame = field(default_factory=_empty)
     leaderboard: pd.DataFrame = field(default_factory=_empty)
+    leaderboard_early_stopping: pd.DataFrame = field(default_factory=_empty)
+    anova: pd.DataFrame = field(default_factory=_empty)
     seed_summary: pd.DataFrame = field(default_factory=_empty)
     marginal_means: pd.DataFrame = field(default_factory=_empty)
     interactions: pd.DataFrame = field(default_factory=_empty)
@@ -51,6 +62,12 @@ class ReportInputs:
     regularization_effects: pd.DataFrame = field(default_factory=_empty)
     anomalies: pd.DataFrame = field(default_factory=_empty)
     confused_pairs: pd.DataFrame = field(default_factory=_empty)
+    paired_effects: pd.DataFrame = field(default_factory=_empty)
+    interaction_strength: pd.DataFrame = field(default_factory=_empty)
+    datasize_curve: pd.DataFrame = field(default_factory=_empty)
+    datasize_worth: pd.DataFrame = field(default_factory=_empty)
+    rank_agreement: pd.DataFrame = field(default_factory=_empty)
+    transfer_findings: pd.DataFrame = field(default_factory=_empty)
 
     @classmethod
     def fields(cls) -> set[str]:

@@ -10,20 +10,28 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ablation.config import RUN_PATTERN, parse_run_path
+from ablation.config import run_id
 
 # Columns of the metrics table that describe how a run was made, not what it measured.
 RUN_PROVENANCE = ("device", "threads", "torch_version", "ablation_version", "git_commit")
 
 
-def data_checksums(path: str | Path | None) -> dict[str, str]:
-    """The SHA-256 of each original data file, as stored in the compact dataset file."""
-    if path is None or not Path(path).exists():
+def data_checksums(paths: str | Path | Iterable[str | Path] | None) -> dict[str, str]:
+    """The SHA-256 of each original data file, as stored in the compact dataset files.
+
+    With several datasets, each key is prefixed by its dataset (`fashion_mnist/train_images`).
+    """
+    if paths is None:
         return {}
+    paths = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     import torch  # deferred: only this needs it
 
-    blob = torch.load(path, weights_only=True, map_location="cpu")
-    return dict(blob.get("sha256", {}))
+    out = {}
+    for path in filter(Path.exists, paths):
+        blob = torch.load(path, weights_only=True, map_location="cpu")
+        prefix = f"{path.stem}/" if len(paths) > 1 else ""
+        out.update({prefix + k: v for k, v in blob.get("sha256", {}).items()})
+    return out
 
 
 def job_wall_seconds(benchmarks: Iterable[str | Path]) -> dict[str, float]:
@@ -39,8 +47,7 @@ def job_wall_seconds(benchmarks: Iterable[str | Path]) -> dict[str, float]:
         with path.open() as f:
             rows = list(csv.DictReader(f, delimiter="\t"))
         if rows and rows[-1].get("s"):
-            cell = parse_run_path(str(path.with_suffix("")))
-            out[RUN_PATTERN.format(**cell)] = float(rows[-1]["s"])
+            out[run_id(path)] = float(rows[-1]["s"])
     return out
 
 

@@ -11,14 +11,15 @@ import jinja2
 import pandas as pd
 
 from ablation import provenance as env
-from ablation.config import parse_run_path
+from ablation.axes import CORE_AXES, config_keys, config_label, label
 from ablation.io import write_text_atomic
-from ablation.plots import CONFIG_KEYS, config_label
 from ablation.report import provenance
+from ablation.report.axes_sections import axes_context
 from ablation.report.figures import FIGURES
 from ablation.report.findings import headline_findings
 from ablation.report.formatting import FILTERS, grid_value
 from ablation.report.inputs import ReportInputs
+from ablation.report.selection import selection_context
 
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -82,7 +83,9 @@ def build_html(
         "confused": confused_for(inputs.confused_pairs, board),
         "figures": {name: _figure(name, path) for name, path in figures.items()},
         "figure_info": FIGURES,
+        "axes": axes_context(inputs),
         "provenance": provenance_context(inputs, study, data_sha256 or {}, wall_seconds or {}),
+        "selection": selection_context(inputs),
     }
     return _template().render(**context)
 
@@ -95,8 +98,9 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
     done = set(runs["run_id"]) if len(runs) else set()
     missing = [r for r in expected_runs if r not in done]
     seeds: dict[tuple, int] = {}
+    keys = config_keys(runs) if len(runs) else list(CORE_AXES)
     for run in expected_runs:
-        key = _config_key(parse_run_path(run))
+        key = _config_key(_path_axes(run), keys)
         seeds[key] = seeds.get(key, 0) + 1
     return {
         "n_expected": len(expected_runs),
@@ -104,35 +108,47 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
         "missing": missing,
         "seeds_expected": seeds,
         "n_configs": len(seeds),
+        "keys": keys,
+        "columns": [{"key": k, "label": label(k)} for k in keys],
     }
 
 
-def _config_key(cell: Mapping[str, Any]) -> tuple:
+def _path_axes(run: str) -> dict[str, str]:
+    """Every `axis=value` segment of a run folder (whatever axes the study has)."""
+    return dict(part.split("=", 1) for part in Path(run).parts if "=" in part)
+
+
+def _config_key(cell: Mapping[str, Any], keys: Sequence[str]) -> tuple:
     """A configuration as a hashable key: names as text, numbers as floats."""
-    return (
-        str(cell["activation"]),
-        str(cell["optimizer"]),
-        float(cell["weight_decay"]),
-        float(cell["dropout"]),
-    )
+    return tuple(_normal(cell.get(k)) for k in keys)
+
+
+def _normal(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The leaderboard as rows, planned-but-unfinished configurations appended."""
     board = inputs.leaderboard
-    verdicts = _by_config(inputs.overfitting_configs)
-    times = _by_config(inputs.summary)
+    keys = grid["keys"]
+    verdicts = _by_config(inputs.overfitting_configs, keys)
+    times = _by_config(inputs.summary, keys)
     rows = []
     for _, row in (
-        board.sort_values("rank", na_position="last") if len(board) else board
+        board.sort_values([c for c in ("dataset", "rank") if c in board], na_position="last")
+        if len(board)
+        else board
     ).iterrows():
-        key = _config_key(row)
+        key = _config_key(row, keys)
         rows.append(
             {
                 **row.to_dict(),
                 "key": key,
                 "id": _anchor(key),
-                "label": config_label(row),
+                "label": config_label(row, keys),
                 "n_expected": grid["seeds_expected"].get(key, row["n"]),
                 "verdict": verdicts.get(key, {}).get("verdict"),
                 "train_seconds": times.get(key, {}).get("train_seconds_mean"),
@@ -142,13 +158,13 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
     listed = {r["key"] for r in rows}
     for key, n_expected in grid["seeds_expected"].items():
         if key not in listed:
-            cell = dict(zip(CONFIG_KEYS, key, strict=True))
+            cell = dict(zip(keys, key, strict=True))
             rows.append(
                 {
                     **cell,
                     "key": key,
                     "id": _anchor(key),
-                    "label": config_label(cell),
+                    "label": config_label(cell, keys),
                     "n": 0,
                     "n_expected": n_expected,
                     "missing": True,
@@ -157,10 +173,10 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
     return rows
 
 
-def _by_config(table: pd.DataFrame) -> dict[tuple, dict[str, Any]]:
+def _by_config(table: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, dict[str, Any]]:
     if table.empty:
         return {}
-    return {_config_key(row): row.to_dict() for _, row in table.iterrows()}
+    return {_config_key(row, keys): row for row in table.to_dict("records")}
 
 
 def _anchor(key: tuple) -> str:
@@ -181,34 +197,40 @@ def verdict_counts(per_run: pd.DataFrame) -> list[dict[str, Any]]:
 
 def config_details(inputs: ReportInputs, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per configuration: its runs, its statistics at every milestone, its confusions."""
-    runs = _group(inputs.overfitting)
+    runs = _grouped_records(inputs.overfitting, ["seed"])
     times = {r["run_id"]: r for r in _records(inputs.runs)}
-    seeds = _group(_metric_milestones(inputs.seed_summary))
-    confused = _group(inputs.confused_pairs)
+    seeds = _grouped_records(_metric_milestones(inputs.seed_summary), ["epoch", "metric"])
+    confused = _grouped_records(inputs.confused_pairs, ["rank"])
     details = []
     for row in board:
         key = row["key"]
-        own_runs = _records(_sorted(runs.get(key, pd.DataFrame()), ["seed"]))
+        own_runs = [dict(run) for run in runs.get(key, [])]
         for run in own_runs:
             run["train_seconds"] = times.get(run["run_id"], {}).get("train_seconds")
         details.append(
             {
                 **row,
                 "runs": own_runs,
-                "milestones": _milestone_rows(seeds.get(key, pd.DataFrame())),
-                "confused": _records(_sorted(confused.get(key, pd.DataFrame()), ["rank"]).head(5)),
+                "milestones": _milestone_rows(seeds.get(key, [])),
+                "confused": confused.get(key, [])[:5],
             }
         )
     return details
 
 
-def _group(table: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+def _grouped_records(table: pd.DataFrame, by: list[str]) -> dict[tuple, list[dict[str, Any]]]:
+    """The rows of `table` as records, sorted by `by`, grouped by configuration (one pass)."""
     if table.empty:
         return {}
-    return {
-        _config_key(dict(zip(CONFIG_KEYS, key, strict=True))): part
-        for key, part in table.groupby(CONFIG_KEYS, sort=False)
-    }
+    keys = config_keys(table)
+    grouped: dict[tuple, list[dict[str, Any]]] = {}
+    for record in _records(_sorted(table, by)):
+        grouped.setdefault(_config_key(record, keys), []).append(record)
+    return grouped
+
+
+def _tuple(key: Any) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
 
 
 def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:
@@ -217,17 +239,13 @@ def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:
     return seed_summary[seed_summary["point"] == "milestone"]
 
 
-def _milestone_rows(part: pd.DataFrame) -> list[dict[str, Any]]:
+def _milestone_rows(stats: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per milestone epoch with the mean and interval of each metric."""
-    if part.empty:
-        return []
-    rows = []
-    for epoch, at in part.groupby("epoch", sort=True):
-        row: dict[str, Any] = {"epoch": int(epoch)}
-        for _, stat in at.iterrows():
-            row[stat["metric"]] = stat.to_dict()
-        rows.append(row)
-    return rows
+    rows: dict[int, dict[str, Any]] = {}
+    for stat in stats:
+        epoch = int(stat["epoch"])
+        rows.setdefault(epoch, {"epoch": epoch})[stat["metric"]] = stat
+    return [rows[epoch] for epoch in sorted(rows)]
 
 
 def _metric_rows(table: pd.DataFrame, metric: str | None) -> pd.DataFrame:
@@ -243,18 +261,17 @@ def _diverged(per_run: pd.DataFrame) -> pd.DataFrame:
 
 
 def confused_for(pairs: pd.DataFrame, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The most-confused digit pairs of the best and the worst configuration."""
+    """The most-confused class pairs of the best and the worst configuration (of each dataset)."""
     ranked = [r for r in board if not r["missing"] and not pd.isna(r.get("mean"))]
     if pairs.empty or not ranked:
         return []
-    picks = [("best", ranked[0])] + ([("worst", ranked[-1])] if len(ranked) > 1 else [])
-    grouped = _group(pairs)
+    grouped = _grouped_records(pairs, ["rank"])
+    picks = []
+    for dataset in dict.fromkeys(r.get("dataset") for r in ranked):
+        mine = [r for r in ranked if r.get("dataset") == dataset]
+        picks += [("best", mine[0])] + ([("worst", mine[-1])] if len(mine) > 1 else [])
     return [
-        {
-            "which": which,
-            "label": row["label"],
-            "pairs": _records(_sorted(grouped.get(row["key"], pd.DataFrame()), ["rank"]).head(5)),
-        }
+        {"which": which, "label": row["label"], "pairs": grouped.get(row["key"], [])[:5]}
         for which, row in picks
     ]
 

@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ablation.aggregate import RUN_KEYS
+from ablation.aggregate import run_keys
 from ablation.stats.overfitting import run_table
 
-ANOMALY_COLUMNS = [*RUN_KEYS, "epoch", "kind", "split", "value", "reference", "size"]
+ANOMALY_COLUMNS = ["epoch", "kind", "split", "value", "reference", "size"]  # after the run keys
 MAD_TO_SD = 1.4826
 MIN_HISTORY = 3
 
@@ -134,7 +134,7 @@ def find_anomalies(
         ],
         ignore_index=True,
     )
-    keys = run_table(metrics)[RUN_KEYS]
-    out = keys.merge(found, on="run_id", how="inner")
+    keys = run_keys(metrics)
+    out = run_table(metrics)[keys].merge(found, on="run_id", how="inner")
     out = out.astype({"epoch": "int64", "value": float, "reference": float, "size": float})
-    return out[ANOMALY_COLUMNS].sort_values([*RUN_KEYS, "epoch", "kind"], ignore_index=True)
+    return out[[*keys, *ANOMALY_COLUMNS]].sort_values([*keys, "epoch", "kind"], ignore_index=True)

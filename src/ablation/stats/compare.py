@@ -1,35 +1,56 @@
 """Which configuration wins, by how much, and which others we cannot tell apart from it.
 
-Every configuration is compared with the best one (highest mean final test
-accuracy over seeds) by a paired t-test over seeds: runs with the same seed
-share their data order and, within an architecture, their initialisation, so
-pairing removes that shared noise. The p-values of all comparisons are
-corrected together by Holm's step-down method (family-wise error at ``alpha``).
+Select on validation, report on test. A configuration's *selection score* is its
+final validation accuracy (view ``final``) or its validation accuracy at each
+run's epoch of lowest validation loss (view ``early_stopping``, the model early
+stopping keeps). The ranking, the best configuration and the "indistinguishable
+from the best" flags are decided on that score only; the test accuracy of the same
+runs (final, or at the early-stopping epoch) is the reported estimate. Choosing on
+the test set and reporting the same test numbers would make the winner's score
+optimistic (the winner's curse). Without a validation split (``validation_size: 0``)
+the selection falls back to the test score and ``selected_on`` says it is optimistic.
 
-The score of a run is its final test accuracy as `ablation.aggregate.run_summary`
-reports it: the test accuracy at the last measured milestone (for a diverged run,
-the last finite milestone before the divergence, which is also the model its
-``model.pt`` holds). Runs that diverged before any milestone have no score and
-count only in ``n_diverged``.
+Every configuration is compared with the best by a paired t-test over seeds of
+the selection score: runs with the same seed share their data order and, within an
+architecture, their initialisation, so pairing removes that shared noise. The
+p-values of all comparisons are corrected together by Holm's step-down method
+(family-wise error at ``alpha``). Studies with several datasets get one
+leaderboard per dataset (accuracies of different datasets are never pooled).
+Runs that diverged before any milestone have no score and count only in
+``n_diverged``; a diverged run's scores are those of its last finite milestone.
 
-Output table ``results/stats/leaderboard.{parquet,csv}`` (`leaderboard`), one row
-per configuration, best first:
+Output tables ``results/stats/leaderboard.{parquet,csv}`` (view ``final``) and
+``results/stats/leaderboard_early_stopping.{parquet,csv}``, one row per
+configuration, best first:
 
-- ``rank``: 1 = best mean; ties share the lower rank.
-- ``activation``, ``optimizer``, ``weight_decay``, ``dropout``: the configuration.
-- ``n``: seeds with a score; ``n_diverged``: seeds whose training diverged.
-- ``mean``, ``std``, ``ci_low``, ``ci_high``, ``has_interval``: final test accuracy
-  over seeds (t-interval, see `ablation.stats.seeds`).
-- ``diff_from_best``, ``diff_ci_low``, ``diff_ci_high``: mean and t-interval of the
-  paired differences best minus this configuration, over the ``n_pairs`` seeds
-  both have (0 for the best itself).
-- ``p_value``: two-sided paired t-test of those differences; 1.0 when every
+- ``rank``: by mean selection score, 1 = best; ties share the lower rank.
+- the configuration keys (`ablation.axes.config_keys`: the axes that vary, and
+  always activation, optimizer, weight decay and dropout).
+- ``view``, ``selected_on``: ``"validation"``, or ``"test (optimistic)"`` without
+  a validation split.
+- ``n``: seeds with a test score; ``n_diverged``: seeds whose training diverged.
+- ``selection_mean``, ``selection_ci_low``, ``selection_ci_high``: the selection
+  score over seeds (t-interval).
+- ``mean``, ``std``, ``ci_low``, ``ci_high``, ``has_interval``: the reported test
+  accuracy over seeds (t-interval, see `ablation.stats.seeds`).
+- ``test_rank``: rank by mean test accuracy; shown, never used to choose.
+- ``diff_from_best``, ``diff_std``, ``diff_ci_low``, ``diff_ci_high``: mean, std and
+  t-interval of the paired differences of the selection score, best minus this
+  configuration, over the ``n_pairs`` seeds both have (0 for the best itself).
+- ``test_diff_from_best``: the mean paired difference of test accuracy.
+- ``p_value``: two-sided paired t-test of the selection differences; 1.0 when every
   difference is exactly zero; NaN for the best itself and when ``n_pairs < 2``.
 - ``p_holm``: Holm-adjusted ``p_value`` (over the configurations with a p-value).
+- ``tested``: a p-value exists (``n_pairs >= 2``); with one seed nothing is tested.
 - ``indistinguishable_from_best``: True for the best itself, when ``p_holm >= alpha``,
-  and when the comparison cannot be tested (``n_pairs < 2``: without replicates no
-  difference can be shown); False for a configuration without any score.
+  and when the comparison cannot be tested (without replicates no difference can be
+  shown: read ``tested``); False for a configuration without any score.
 - ``is_best``: the reference configuration.
+- ``p_improvement``, ``p_improvement_low``, ``p_improvement_high``: probability
+  that the best beats this configuration on a new seed, with its exact interval;
+  ``mdd``: the smallest difference the paired test detects with 80 % power at
+  these seeds; ``seeds_needed``: seeds that would resolve the observed difference
+  (``inf``: more than `ablation.stats.power.MAX_SEEDS`). See `ablation.stats.power`.
 """
 
 from __future__ import annotations
@@ -38,11 +59,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ablation.aggregate import CONFIG_KEYS
+import ablation.stats.power as power
+from ablation.axes import config_keys
 from ablation.stats.seeds import describe
 
-SCORE = "final_test_accuracy"
-PAIRED_COLUMNS = ("diff_from_best", "diff_ci_low", "diff_ci_high", "n_pairs", "p_value")
+# view -> (selection score, reported score): validation chooses, test reports
+VIEWS = {
+    "final": ("final_validation_accuracy", "final_test_accuracy"),
+    "early_stopping": ("validation_accuracy_at_best_val", "test_accuracy_at_best_val"),
+}
+OPTIMISTIC = "test (optimistic)"
+PAIRED_COLUMNS = (
+    "diff_from_best", "diff_std", "diff_ci_low", "diff_ci_high", "n_pairs", "p_value",
+    "test_diff_from_best", "wins",
+)  # fmt: skip
 
 
 def holm(p_values: np.ndarray | pd.Series) -> np.ndarray:
@@ -76,63 +106,128 @@ def paired_p(mean: np.ndarray, std: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def leaderboard(
-    per_run: pd.DataFrame, confidence: float = 0.95, alpha: float = 0.05
+    per_run: pd.DataFrame,
+    confidence: float = 0.95,
+    alpha: float = 0.05,
+    view: str = "final",
 ) -> pd.DataFrame:
-    """Rank configurations by mean final test accuracy and test each against the best.
+    """Rank configurations on validation, report their test accuracy, test each against the best.
 
     Parameters
     ----------
-    per_run : one row per run with the configuration keys, ``seed``, ``status`` and
-        ``final_test_accuracy`` (`ablation.stats.overfitting.run_overfitting`).
+    per_run : one row per run with the configuration keys, ``seed``, ``status`` and the
+        scores of `VIEWS` (`ablation.stats.overfitting.run_overfitting`).
     confidence : coverage of the intervals.
     alpha : family-wise significance level of the Holm-corrected tests.
+    view : ``"final"`` (last epoch) or ``"early_stopping"`` (each run's best-validation epoch).
 
     Returns
     -------
-    The ``leaderboard`` table described in this module's docstring.
+    The ``leaderboard`` table described in this module's docstring, per dataset.
     """
-    board = describe(per_run, CONFIG_KEYS, SCORE, confidence)
-    diverged = per_run.assign(d=per_run["status"].eq("diverged")).groupby(CONFIG_KEYS)["d"].sum()
-    board = board.merge(diverged.rename("n_diverged").reset_index(), on=CONFIG_KEYS)
-    board = board.sort_values("mean", ascending=False, kind="stable", ignore_index=True)
-    board["is_best"] = (board.index == 0) & board["mean"].notna()
+    keys = config_keys(per_run)
+    if "dataset" in keys:  # one leaderboard per dataset, never pooled
+        parts = [
+            _board(part, keys, confidence, alpha, view)
+            for _, part in per_run.groupby("dataset", sort=True)
+        ]
+        return pd.concat(parts, ignore_index=True)
+    return _board(per_run, keys, confidence, alpha, view)
+
+
+def _board(
+    per_run: pd.DataFrame, keys: list[str], confidence: float, alpha: float, view: str
+) -> pd.DataFrame:
+    select, report = VIEWS[view]
+    has_validation = select in per_run and per_run[select].notna().any()
+    scores = per_run.assign(
+        _select=per_run[select] if has_validation else per_run[report], _report=per_run[report]
+    )
+    chosen = describe(scores, keys, "_select", confidence)[[*keys, "mean", "ci_low", "ci_high"]]
+    chosen.columns = [*keys, "selection_mean", "selection_ci_low", "selection_ci_high"]
+    board = describe(scores, keys, "_report", confidence).merge(chosen, on=keys)
+    diverged = scores.assign(d=scores["status"].eq("diverged")).groupby(keys)["d"].sum()
+    board = board.merge(diverged.rename("n_diverged").reset_index(), on=keys)
+    board = board.sort_values("selection_mean", ascending=False, kind="stable", ignore_index=True)
+    board["is_best"] = (board.index == 0) & board["selection_mean"].notna()
     if board["is_best"].any():
-        best = board.loc[0, CONFIG_KEYS]
-        board = board.merge(_paired_against(per_run, best, confidence), on=CONFIG_KEYS, how="left")
+        paired = _paired_against(scores, keys, board.loc[0, keys], confidence)
+        board = board.merge(paired, on=keys, how="left")
     else:  # no run has a score: nothing to compare with
         board = board.assign(**dict.fromkeys(PAIRED_COLUMNS, np.nan))
     board["n_pairs"] = board["n_pairs"].fillna(0).astype("int64")
     board["p_holm"] = holm(board["p_value"])
-    untestable = board["p_value"].isna() & (board["n"] > 0)
+    board["tested"] = board["p_value"].notna()
+    untestable = ~board["tested"] & (board["n"] > 0)
     board["indistinguishable_from_best"] = (
         board["is_best"] | (board["p_holm"] >= alpha) | untestable
     )
-    board.insert(0, "rank", board["mean"].rank(ascending=False, method="min").astype("Int64"))
+    board = _with_power(board, confidence, alpha)
+    board.insert(0, "rank", _rank(board["selection_mean"]))
+    board["test_rank"] = _rank(board["mean"])
+    board["view"] = view
+    board["selected_on"] = "validation" if has_validation else OPTIMISTIC
     columns = [
-        "rank", *CONFIG_KEYS, "n", "n_diverged", "mean", "std", "ci_low", "ci_high",
-        "has_interval", "diff_from_best", "diff_ci_low", "diff_ci_high", "n_pairs",
-        "p_value", "p_holm", "indistinguishable_from_best", "is_best",
+        "rank", *keys, "view", "selected_on", "n", "n_diverged", "selection_mean",
+        "selection_ci_low", "selection_ci_high", "mean", "std", "ci_low", "ci_high",
+        "has_interval", "test_rank", "diff_from_best", "diff_std", "diff_ci_low",
+        "diff_ci_high", "test_diff_from_best", "n_pairs", "p_value", "p_holm", "tested",
+        "indistinguishable_from_best", "is_best", "p_improvement", "p_improvement_low",
+        "p_improvement_high", "mdd", "seeds_needed",
     ]  # fmt: skip
     return board[columns]
 
 
-def _paired_against(per_run: pd.DataFrame, best: pd.Series, confidence: float) -> pd.DataFrame:
+def _rank(values: pd.Series) -> pd.Series:
+    return values.rank(ascending=False, method="min").astype("Int64")
+
+
+def _paired_against(
+    scores: pd.DataFrame, keys: list[str], best: pd.Series, confidence: float
+) -> pd.DataFrame:
     """Paired differences (best minus each configuration) over shared seeds, with t-test."""
-    scores = per_run.dropna(subset=[SCORE])
-    is_best = np.logical_and.reduce([scores[k] == best[k] for k in CONFIG_KEYS])
-    reference = scores[is_best].set_index("seed")[SCORE]
-    diffs = scores.assign(diff=scores["seed"].map(reference) - scores[SCORE]).dropna(
-        subset=["diff"]
-    )
-    out = describe(diffs, CONFIG_KEYS, "diff", confidence).rename(
+    scores = scores.dropna(subset=["_select"])
+    is_best = np.logical_and.reduce([scores[k] == best[k] for k in keys])
+    reference = scores[is_best].set_index("seed")
+    diff = scores["seed"].map(reference["_select"]) - scores["_select"]
+    test_diff = scores["seed"].map(reference["_report"]) - scores["_report"]
+    diffs = scores.assign(diff=diff, test_diff=test_diff).dropna(subset=["diff"])
+    diffs["win"] = (diffs["diff"] > 0) + 0.5 * (diffs["diff"] == 0)
+    out = describe(diffs, keys, "diff", confidence).rename(
         columns={
             "n": "n_pairs",
             "mean": "diff_from_best",
+            "std": "diff_std",
             "ci_low": "diff_ci_low",
             "ci_high": "diff_ci_high",
         }
     )
-    out["p_value"] = paired_p(out["diff_from_best"], out["std"], out["n_pairs"])
-    own = np.logical_and.reduce([out[k] == best[k] for k in CONFIG_KEYS])
+    grouped = diffs.groupby(keys, sort=True, dropna=False)
+    extra = pd.DataFrame(
+        {"test_diff_from_best": grouped["test_diff"].mean(), "wins": grouped["win"].sum()}
+    )
+    out = out.merge(extra.reset_index(), on=keys, how="left")
+    out["p_value"] = paired_p(out["diff_from_best"], out["diff_std"], out["n_pairs"])
+    own = np.logical_and.reduce([out[k] == best[k] for k in keys])
     out.loc[own, "p_value"] = np.nan
-    return out.drop(columns=["std", "has_interval"])
+    out.loc[own, "wins"] = np.nan
+    return out.drop(columns=["has_interval"])
+
+
+def _with_power(board: pd.DataFrame, confidence: float, alpha: float) -> pd.DataFrame:
+    """Probability of improvement, minimum detectable difference and seeds needed."""
+    level = alpha / max(int(board["tested"].sum()), 1)  # Bonferroni: Holm's strictest step
+    others = ~board["is_best"] & board["n_pairs"].gt(0)
+    n = board["n_pairs"].where(others, 0)
+    estimate, low, high = power.probability_of_improvement(board["wins"].fillna(0), n, confidence)
+    board["p_improvement"], board["p_improvement_low"], board["p_improvement_high"] = (
+        estimate, low, high
+    )  # fmt: skip
+    tested = board["tested"]
+    board["mdd"] = np.where(
+        tested, power.min_detectable_difference(board["diff_std"], board["n_pairs"], level), np.nan
+    )
+    board["seeds_needed"] = np.where(
+        tested, power.seeds_needed(board["diff_from_best"], board["diff_std"], level), np.nan
+    )
+    return board.drop(columns=["wins"])

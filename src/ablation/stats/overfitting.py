@@ -10,23 +10,30 @@ mode; ``train`` is the full training split, not the running minibatch mean):
   on ties, from `ablation.aggregate.run_summary`) and the test accuracy there,
   against the final test accuracy: ``early_stopping_gain`` = accuracy at the best
   validation epoch minus final accuracy.
-- Overfitting onset: walk the milestones e_1 < e_2 < ... with validation loss v and
-  training loss t. Let m_j = min(v_1..v_{j-1}) be the running minimum before e_j,
-  attained (first) at milestone e_k. The onset is e_k for the first j at which both
-  ``v_j > (1 + tol) * m_j`` (validation loss rose more than the relative tolerance
-  ``analysis.onset_tolerance`` above its running minimum) and ``t_j < t_k``
-  (training loss kept falling since that minimum). ``onset_detected_epoch`` is e_j.
-  In words: the last epoch at which the model still generalized best, before a
-  rise of validation loss that training did not share. No validation split, or
-  no such j: no onset (NA).
+- Overfitting onset: the onset is the run's best-validation epoch e* (lowest
+  validation loss v*, first on ties), so a verdict never contradicts it. It counts
+  only when validation loss then rose for good: at some later milestone j
+  ``v_j > (1 + tol) * v*`` (``tol`` = ``analysis.onset_tolerance``) while training
+  loss kept falling (``t_j < t_{e*}``), and the rise is *sustained*: the last
+  milestone is still above that band, or a one-sided Kendall trend test over the
+  milestones after e* says validation loss rises (p < ``TREND_ALPHA``).
+  ``onset_detected_epoch`` is the first such j. In words: the last epoch at which
+  the model still generalized best, before a rise of validation loss that training
+  did not share and that did not go away.
+- Noisy plateau: validation loss rose more than ``tol`` above its running minimum
+  at some milestone (the old, single-milestone rule: ``v_j > (1 + tol) min(v_1..v_{j-1})``
+  with training loss lower than at that minimum), but the rise was not sustained:
+  the loss came back, so the curve is flat and noisy rather than overfitting. The
+  first such j is ``noisy_rise_epoch``. No validation split: neither (NA).
 - Verdict, the first rule that applies:
   1. ``diverged``: status ``diverged`` or a non-finite loss anywhere in the run;
   2. ``underfitting``: final training accuracy below ``analysis.underfit_train_accuracy``;
   3. ``not available``: no validation split (``training.validation_size: 0``), so
      overfitting cannot be judged; the test set is never used to judge it, since
      that would make it part of model selection;
-  4. ``overfitting``: an onset was found (onset epoch k in ``onset_epoch``);
-  5. ``good fit``: otherwise.
+  4. ``overfitting``: a sustained onset was found (onset epoch k in ``onset_epoch``);
+  5. ``noisy plateau``: a rise that came back (``noisy_rise_epoch``);
+  6. ``good fit``: otherwise.
 
 Output tables:
 
@@ -42,14 +49,16 @@ diverged runs included: ``run_id``, configuration keys, ``seed``, ``status``,
 ``final_test_accuracy``, ``final_test_loss``, ``final_gap_accuracy``, ``final_gap_loss``,
 ``best_val_epoch``, ``test_accuracy_at_best_val``, ``test_loss_at_best_val``,
 ``early_stopping_gain``, ``final_val_loss_rise`` (final validation loss relative to its
-minimum, minus 1), ``onset_epoch``, ``onset_detected_epoch`` (nullable integers),
+minimum, minus 1), ``onset_epoch``, ``onset_detected_epoch``, ``noisy_rise_epoch``
+(nullable integers), ``final_validation_accuracy`` and ``validation_accuracy_at_best_val``
+(what configurations are selected on, `ablation.stats.compare`),
 ``verdict``, ``reason`` (one sentence).
 
 ``results/stats/overfitting_configs.{parquet,csv}`` (`config_overfitting`), one row
 per configuration: keys, ``n_runs``, ``n_diverged``, ``n_underfitting``,
-``n_overfitting``, ``n_good_fit``, ``n_not_available``, ``verdict`` (most common over
-seeds; ties go to the first in the order diverged, underfitting, overfitting,
-good fit, not available), ``onset_epoch_median``, ``onset_epoch_min``,
+``n_overfitting``, ``n_noisy_plateau``, ``n_good_fit``, ``n_not_available``, ``verdict``
+(most common over seeds; ties go to the first in the order diverged, underfitting,
+overfitting, noisy plateau, good fit, not available), ``onset_epoch_median``, ``onset_epoch_min``,
 ``best_val_epoch_median``, ``early_stopping_gain_mean``.
 
 ``results/stats/regularization_pairs.parquet`` (`regularization_pairs`): each run
@@ -71,21 +80,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from ablation.aggregate import CONFIG_KEYS, RUN_KEYS, milestone_wide
-from ablation.stats.compare import paired_p
-from ablation.stats.seeds import describe
+from ablation.aggregate import milestone_wide, run_keys
+from ablation.axes import config_keys
+from ablation.stats.paired import PAIR_METRICS, paired_effects, paired_runs  # noqa: F401
 
-VERDICTS = ("diverged", "underfitting", "overfitting", "good fit", "not available")
+VERDICTS = (
+    "diverged", "underfitting", "overfitting", "noisy plateau", "good fit", "not available",
+)  # fmt: skip
 REGULARIZERS = ("dropout", "weight_decay")
-PAIR_METRICS = (
-    "final_gap_accuracy",
-    "final_gap_loss",
-    "onset_epoch",
-    "overfits",
-    "final_test_accuracy",
-    "test_accuracy_at_best_val",
-)
 _SPLIT_COLUMNS = [f"{s}_{v}" for s in ("train", "validation", "test") for v in ("loss", "accuracy")]
 
 
@@ -95,13 +99,13 @@ def run_table(metrics: pd.DataFrame) -> pd.DataFrame:
     Columns: run keys, ``status``, ``diverged_epoch``, ``validation_size``,
     ``first_non_finite_epoch`` (first epoch with a non-finite loss, any split; NA if none).
     """
-    runs = metrics.drop_duplicates("run_id")[
-        [*RUN_KEYS, "status", "diverged_epoch", "validation_size"]
-    ].set_index("run_id")
+    keys = run_keys(metrics)
+    extra = [c for c in ("status", "diverged_epoch", "validation_size") if c not in keys]
+    runs = metrics.drop_duplicates("run_id")[[*keys, *extra]].set_index("run_id")
     bad = metrics[~np.isfinite(metrics["loss"].astype(float))]
     runs["first_non_finite_epoch"] = bad.groupby("run_id")["epoch"].min().astype("Int64")
     runs["diverged_epoch"] = runs["diverged_epoch"].astype("Int64")
-    return runs.reset_index().sort_values(RUN_KEYS, ignore_index=True)
+    return runs.reset_index().sort_values(keys, ignore_index=True)
 
 
 def milestone_gaps(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -116,8 +120,9 @@ def milestone_gaps(metrics: pd.DataFrame) -> pd.DataFrame:
         if column not in wide:
             wide[column] = np.nan
     status = metrics.drop_duplicates("run_id").set_index("run_id")["status"]
-    wide.insert(len(RUN_KEYS), "status", wide["run_id"].map(status))
-    wide = wide[[*RUN_KEYS, "status", "epoch", *_SPLIT_COLUMNS]]
+    keys = run_keys(metrics)
+    wide.insert(len(keys), "status", wide["run_id"].map(status))
+    wide = wide[[*keys, "status", "epoch", *_SPLIT_COLUMNS]]
     return wide.assign(
         gap_accuracy_test=wide["train_accuracy"] - wide["test_accuracy"],
         gap_loss_test=wide["test_loss"] - wide["train_loss"],
@@ -127,34 +132,72 @@ def milestone_gaps(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def overfitting_onset(gaps: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFrame:
-    """The overfitting onset of every run (definition in the module docstring).
+    """The sustained overfitting onset and the transient rises of every run.
 
     Parameters
     ----------
     gaps : rows per run and milestone with ``run_id``, ``epoch``, ``validation_loss``
         and ``train_loss``.
-    tolerance : relative rise of validation loss above its running minimum that counts.
+    tolerance : relative rise of validation loss above its minimum that counts.
 
     Returns
     -------
-    One row per run that has an onset: ``run_id``, ``onset_epoch``, ``onset_detected_epoch``.
+    One row per run whose validation loss rose (definitions in the module docstring):
+    ``run_id``, ``onset_epoch`` and ``onset_detected_epoch`` (NA unless the rise is
+    sustained), ``noisy_rise_epoch`` (NA when it is).
     """
     g = gaps[np.isfinite(gaps["validation_loss"])].sort_values(["run_id", "epoch"])
+    onset = _sustained_onset(g, tolerance)
+    noisy = _first_rise(g, tolerance).drop(onset.index, errors="ignore")
+    out = pd.DataFrame(
+        {
+            "onset_epoch": onset["onset_epoch"],
+            "onset_detected_epoch": onset["onset_detected_epoch"],
+            "noisy_rise_epoch": noisy,
+        }
+    )
+    out = out.astype("Int64").rename_axis("run_id").sort_index()
+    return out.reset_index()
+
+
+def _sustained_onset(g: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Per run with a sustained rise after its best-validation epoch: onset and detection."""
+    best = g.loc[g.groupby("run_id", sort=True)["validation_loss"].idxmin()].set_index("run_id")
+    ref = best.reindex(g["run_id"]).set_axis(g.index)
+    band = (1 + tolerance) * ref["validation_loss"]
+    after = g["epoch"] > ref["epoch"]
+    rise = after & (g["validation_loss"] > band) & (g["train_loss"] < ref["train_loss"])
+    detected = g[rise].groupby("run_id")["epoch"].first()
+    last = g.groupby("run_id").tail(1).set_index("run_id")
+    at_end = last["validation_loss"] > (1 + tolerance) * best["validation_loss"]
+    sustained = [
+        run for run in detected.index if at_end[run] or _rising(g[after & g["run_id"].eq(run)])
+    ]
+    return pd.DataFrame({"onset_epoch": best["epoch"], "onset_detected_epoch": detected}).loc[
+        sustained
+    ]
+
+
+TREND_ALPHA = 0.05  # one-sided level of the trend test that confirms a rise
+
+
+def _rising(later: pd.DataFrame) -> bool:
+    """One-sided Kendall test: does validation loss rise over these milestones?"""
+    if len(later) < 3:
+        return False
+    test = stats.kendalltau(later["epoch"], later["validation_loss"], alternative="greater")
+    return bool(test.pvalue < TREND_ALPHA)
+
+
+def _first_rise(g: pd.DataFrame, tolerance: float) -> pd.Series:
+    """Per run, the first milestone whose validation loss rose above the running minimum."""
     run = g["run_id"]
     val, train = g["validation_loss"], g["train_loss"]
     prev_min = val.groupby(run).cummin().groupby(run).shift(1)
     new_min = prev_min.isna() | (val < prev_min)
-    min_epoch = g["epoch"].where(new_min).groupby(run).ffill().groupby(run).shift(1)
     train_at_min = train.where(new_min).groupby(run).ffill().groupby(run).shift(1)
     rose = (val > (1 + tolerance) * prev_min) & (train < train_at_min)
-    first = g.assign(onset_epoch=min_epoch)[rose].groupby("run_id", sort=True).first()
-    out = pd.DataFrame(
-        {
-            "onset_epoch": first["onset_epoch"].astype("Int64"),
-            "onset_detected_epoch": first["epoch"].astype("Int64"),
-        }
-    )
-    return out.reset_index()
+    return g[rose].groupby("run_id", sort=True)["epoch"].first()
 
 
 def run_overfitting(
@@ -185,12 +228,19 @@ def run_overfitting(
     ].rename(columns={"final_gap": "final_gap_accuracy"})  # fmt: skip
     out = out.join(summary, on="run_id")
     at = gaps.set_index([gaps["run_id"], gaps["epoch"].astype(float)])
-    final = _lookup(at, out, "final_epoch", ["train_accuracy", "gap_loss_test", "validation_loss"])
-    best = _lookup(at, out, "best_val_epoch", ["test_loss", "validation_loss"])
+    final = _lookup(
+        at, out, "final_epoch",
+        ["train_accuracy", "gap_loss_test", "validation_loss", "validation_accuracy"],
+    )  # fmt: skip
+    best = _lookup(
+        at, out, "best_val_epoch", ["test_loss", "validation_loss", "validation_accuracy"]
+    )
     out["validation_available"] = out["validation_size"] > 0
     out = out.assign(
         final_train_accuracy=final["train_accuracy"],
         final_gap_loss=final["gap_loss_test"],
+        final_validation_accuracy=final["validation_accuracy"],
+        validation_accuracy_at_best_val=best["validation_accuracy"],
         test_loss_at_best_val=best["test_loss"],
         early_stopping_gain=out["test_accuracy_at_best_val"] - out["final_test_accuracy"],
         final_val_loss_rise=final["validation_loss"] / best["validation_loss"] - 1,
@@ -199,10 +249,11 @@ def run_overfitting(
     out = out.join(onset, on="run_id")
     out["verdict"], out["reason"] = _verdicts(out, onset_tolerance, underfit_train_accuracy)
     columns = [
-        *RUN_KEYS, "status", "diverged_epoch", "validation_available", "final_epoch",
+        *run_keys(metrics), "status", "diverged_epoch", "validation_available", "final_epoch",
         "final_train_accuracy", "final_test_accuracy", "final_test_loss", "final_gap_accuracy",
         "final_gap_loss", "best_val_epoch", "test_accuracy_at_best_val", "test_loss_at_best_val",
         "early_stopping_gain", "final_val_loss_rise", "onset_epoch", "onset_detected_epoch",
+        "noisy_rise_epoch", "final_validation_accuracy", "validation_accuracy_at_best_val",
         "verdict", "reason",
     ]  # fmt: skip
     out[["final_epoch", "best_val_epoch"]] = out[["final_epoch", "best_val_epoch"]].astype("Int64")
@@ -220,10 +271,12 @@ def _verdicts(runs: pd.DataFrame, tolerance: float, min_train_accuracy: float):
     diverged = runs["status"].eq("diverged") | non_finite
     underfit = ~diverged & (runs["final_train_accuracy"] < min_train_accuracy)
     no_validation = ~diverged & ~underfit & ~runs["validation_available"]
-    overfit = ~diverged & ~underfit & ~no_validation & runs["onset_epoch"].notna()
+    judged = ~diverged & ~underfit & ~no_validation
+    overfit = judged & runs["onset_epoch"].notna()
+    noisy = judged & ~overfit & runs["noisy_rise_epoch"].notna()
     verdict = np.select(
-        [diverged, underfit, no_validation, overfit],
-        ["diverged", "underfitting", "not available", "overfitting"],
+        [diverged, underfit, no_validation, overfit, noisy],
+        ["diverged", "underfitting", "not available", "overfitting", "noisy plateau"],
         default="good fit",
     )
     bad_epoch = runs["diverged_epoch"].fillna(runs["first_non_finite_epoch"])
@@ -241,7 +294,13 @@ def _verdicts(runs: pd.DataFrame, tolerance: float, min_train_accuracy: float):
         + runs["onset_epoch"].astype("string")
         + " by epoch "
         + runs["onset_detected_epoch"].astype("string")
-        + " while training loss kept falling",
+        + " while training loss kept falling, and stayed up",
+        "noisy plateau": "validation loss rose more than "
+        + f"{tolerance:.0%} above its running minimum at epoch "
+        + runs["noisy_rise_epoch"].astype("string")
+        + " but came back (lowest at epoch "
+        + runs["best_val_epoch"].astype("string")
+        + "): a flat, noisy curve, not overfitting",
         "good fit": pd.Series(
             f"validation loss never rose more than {tolerance:.0%} above its minimum "
             "while training loss fell",
@@ -262,12 +321,13 @@ def config_overfitting(per_run: pd.DataFrame) -> pd.DataFrame:
     -------
     The ``overfitting_configs`` table described in this module's docstring.
     """
-    counts = pd.crosstab([per_run[k] for k in CONFIG_KEYS], per_run["verdict"])
+    keys = config_keys(per_run)
+    counts = pd.crosstab([per_run[k] for k in keys], per_run["verdict"])
     counts = counts.reindex(columns=list(VERDICTS), fill_value=0)
     # most common verdict; ties go to the first (most severe) in VERDICTS
     verdict = counts.idxmax(axis=1).rename("verdict")
     counts.columns = [f"n_{v.replace(' ', '_')}" for v in counts.columns]
-    grouped = per_run.groupby(CONFIG_KEYS, sort=True)
+    grouped = per_run.groupby(keys, sort=True)
     stats = pd.DataFrame(
         {
             "n_runs": grouped.size(),
@@ -279,45 +339,25 @@ def config_overfitting(per_run: pd.DataFrame) -> pd.DataFrame:
     )
     out = stats.join(counts).join(verdict).reset_index()
     columns = [
-        *CONFIG_KEYS, "n_runs", *counts.columns, "verdict", "onset_epoch_median",
+        *keys, "n_runs", *counts.columns, "verdict", "onset_epoch_median",
         "onset_epoch_min", "best_val_epoch_median", "early_stopping_gain_mean",
     ]  # fmt: skip
     return out[columns]
 
 
-def regularization_pairs(per_run: pd.DataFrame) -> pd.DataFrame:
-    """Pair each regularized run with the same cell and seed without that regularizer.
+def regularization_pairs(per_run: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The paired runs of `ablation.stats.paired.paired_runs` that change dropout or weight decay.
+
+    `pairs`: that table when already computed (else it is computed from `per_run`).
 
     Returns
     -------
     The ``regularization_pairs`` table described in this module's docstring (empty
-    when no axis has both 0 and a positive level).
+    when no regularizer has both 0 and a positive level).
     """
-    values = per_run.assign(
-        onset_epoch=per_run["onset_epoch"].astype(float),
-        overfits=per_run["verdict"].map({"overfitting": 1.0, "good fit": 0.0, "underfitting": 0.0}),
-    )
-    long = values.melt(
-        id_vars=[*CONFIG_KEYS, "seed"], value_vars=list(PAIR_METRICS), var_name="metric"
-    )
-    frames = []
-    for regularizer in REGULARIZERS:
-        rest = [k for k in (*CONFIG_KEYS, "seed", "metric") if k != regularizer]
-        base = long[long[regularizer] == 0.0].drop(columns=regularizer)
-        treated = long[long[regularizer] > 0.0]
-        pairs = treated.merge(base, on=rest, suffixes=("", "_baseline"))
-        pairs = pairs.rename(columns={"value": "treated", "value_baseline": "baseline"})
-        pairs.insert(0, "regularizer", regularizer)
-        pairs.insert(1, "level", pairs[regularizer].astype(float))
-        pairs.insert(2, "baseline_level", 0.0)
-        frames.append(pairs)
-    columns = [
-        "regularizer", "level", "baseline_level", *CONFIG_KEYS, "seed", "metric",
-        "treated", "baseline", "delta",
-    ]  # fmt: skip
-    out = pd.concat(frames, ignore_index=True).dropna(subset=["treated", "baseline"])
-    out["delta"] = out["treated"] - out["baseline"]
-    return out[columns].sort_values(columns[:-3], ignore_index=True)
+    pairs = paired_runs(per_run) if pairs is None else pairs
+    pairs = pairs[pairs["axis"].isin(REGULARIZERS) & (pairs["baseline_level"] == "0.0")]
+    return _as_regularizer(pairs, float)
 
 
 def regularization_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -327,16 +367,11 @@ def regularization_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.
     -------
     The ``regularization_effects`` table described in this module's docstring.
     """
-    by = ["regularizer", "level", "baseline_level", "metric"]
-    out = describe(pairs, by, "delta", confidence).rename(
-        columns={"n": "n_pairs", "mean": "mean_delta"}
-    )
-    means = pairs.groupby(by, sort=True)[["treated", "baseline"]].mean()
-    means.columns = ["mean_treated", "mean_baseline"]
-    out = out.merge(means.reset_index(), on=by, how="left")
-    out["p_value"] = paired_p(out["mean_delta"], out["std"], out["n_pairs"])
-    columns = [
-        *by, "n_pairs", "mean_treated", "mean_baseline", "mean_delta", "ci_low", "ci_high",
-        "has_interval", "p_value",
-    ]  # fmt: skip
-    return out[columns]
+    generic = pairs.rename(columns={"regularizer": "axis"})
+    return _as_regularizer(paired_effects(generic, confidence), float)
+
+
+def _as_regularizer(table: pd.DataFrame, kind: type) -> pd.DataFrame:
+    """A table of `ablation.stats.paired` with ``regularizer`` for ``axis``, levels as numbers."""
+    out = table.rename(columns={"axis": "regularizer"})
+    return out.astype({"level": kind, "baseline_level": kind})

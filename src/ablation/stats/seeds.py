@@ -9,7 +9,8 @@ The interval is the two-sided Student t confidence interval of the mean,
 Output table ``results/stats/seed_summary.parquet`` (`seed_summary`), one row per
 configuration, point, epoch and metric:
 
-- ``activation``, ``optimizer``, ``weight_decay``, ``dropout``: the configuration.
+- the configuration: its axes (`ablation.axes.config_keys`: the core four and any
+  other that varies, ``dataset`` first when there are several).
 - ``point``: ``"milestone"`` (the value measured at milestone ``epoch``) or
   ``"best_validation"`` (each seed at its own epoch of lowest validation loss,
   the epoch early stopping would keep; ``epoch`` is then NA).
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ablation.aggregate import CONFIG_KEYS
+from ablation.axes import config_keys
 
 MILESTONE_METRICS = (
     "test_accuracy",
@@ -115,35 +116,36 @@ def seed_summary(
     -------
     The ``seed_summary`` table described in this module's docstring.
     """
+    keys = config_keys(per_run)
     at_milestones = gaps.melt(
-        id_vars=[*CONFIG_KEYS, "seed", "epoch"],
+        id_vars=[*keys, "seed", "epoch"],
         value_vars=list(MILESTONE_METRICS),
         var_name="metric",
     )
     milestones = _with_run_counts(
-        describe(at_milestones, [*CONFIG_KEYS, "epoch", "metric"], confidence=confidence),
+        describe(at_milestones, [*keys, "epoch", "metric"], confidence=confidence),
         at_milestones,
-        [*CONFIG_KEYS, "epoch", "metric"],
+        [*keys, "epoch", "metric"],
     )
-    milestones.insert(len(CONFIG_KEYS), "point", "milestone")
+    milestones.insert(len(keys), "point", "milestone")
     chosen = per_run[per_run["validation_available"] & per_run["best_val_epoch"].notna()]
     at_best = chosen.melt(
-        id_vars=[*CONFIG_KEYS, "seed"],
+        id_vars=[*keys, "seed"],
         value_vars=list(BEST_VALIDATION_METRICS),
         var_name="metric",
     )
     at_best["metric"] = at_best["metric"].map(BEST_VALIDATION_METRICS)
     best = _with_run_counts(
-        describe(at_best, [*CONFIG_KEYS, "metric"], confidence=confidence),
+        describe(at_best, [*keys, "metric"], confidence=confidence),
         at_best,
-        [*CONFIG_KEYS, "metric"],
+        [*keys, "metric"],
     )
-    best.insert(len(CONFIG_KEYS), "point", "best_validation")
-    best.insert(len(CONFIG_KEYS) + 1, "epoch", pd.NA)
+    best.insert(len(keys), "point", "best_validation")
+    best.insert(len(keys) + 1, "epoch", pd.NA)
     out = pd.concat([milestones, best], ignore_index=True)
     out["epoch"] = out["epoch"].astype("Int64")
-    columns = [*CONFIG_KEYS, "point", "epoch", "metric", "n_runs", *DESCRIBE_COLUMNS]
-    return out[columns].sort_values([*CONFIG_KEYS, "point", "epoch", "metric"], ignore_index=True)
+    columns = [*keys, "point", "epoch", "metric", "n_runs", *DESCRIBE_COLUMNS]
+    return out[columns].sort_values([*keys, "point", "epoch", "metric"], ignore_index=True)
 
 
 def _with_run_counts(described: pd.DataFrame, long: pd.DataFrame, by: list[str]) -> pd.DataFrame:

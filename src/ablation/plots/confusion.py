@@ -1,0 +1,78 @@
+"""Test confusion matrices of the best and the worst configuration, classes by name."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from ablation.axes import config_keys, config_label, ordered
+from ablation.plots.style import apply_style, empty_figure, matches
+
+
+def confusion_matrices(confusion: pd.DataFrame, leaderboard: pd.DataFrame) -> plt.Figure:
+    """Test confusion matrices (row-normalized, seeds summed) of the best and worst configuration.
+
+    Parameters
+    ----------
+    confusion : per configuration: config keys, `true`, `predicted`, `count`, `rate`
+        (and `true_name` / `predicted_name`: the classes' names).
+    leaderboard : ranks the configurations (`rank`, 1 = best; per dataset when it
+        has a `dataset` column: then the best and worst of each dataset).
+    """
+    ranked = leaderboard.dropna(subset=["mean"]).sort_values("rank")
+    if ranked.empty or confusion.empty:
+        return empty_figure("No confusion matrices yet.")
+    apply_style()
+    keys = [k for k in config_keys(leaderboard) if k in confusion]
+    datasets = ordered(ranked["dataset"]) if "dataset" in ranked else [None]
+    picks = []
+    for dataset in datasets:
+        mine = ranked if dataset is None else ranked[ranked["dataset"] == dataset]
+        picks.append(("best", mine.iloc[0]))
+        if len(mine) > 1:
+            picks.append(("worst", mine.iloc[-1]))
+    ncols = min(len(picks), 2)
+    nrows = -(-len(picks) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.6 * nrows), squeeze=False)
+    for ax, (name, config) in zip(axes.flat, picks, strict=False):
+        _matrix(ax, confusion[matches(confusion, config, keys)])
+        ax.set_title(
+            f"{name}: {config_label(config, keys)}\nmean test accuracy {config['mean'] * 100:.2f}%",
+            fontsize="small",
+        )
+    for ax in axes.flat[len(picks) :]:
+        ax.set_visible(False)
+    fig.suptitle("Test confusion matrices (% of each true class, seeds summed)", y=1.0)
+    fig.tight_layout()
+    return fig
+
+
+def _matrix(ax: plt.Axes, part: pd.DataFrame) -> None:
+    rates = part.pivot_table(index="true", columns="predicted", values="rate", aggfunc="first")
+    names = _names(part)
+    sns.heatmap(
+        rates * 100,
+        ax=ax,
+        annot=True,
+        fmt=".1f",
+        cmap="Blues",
+        vmin=0,
+        vmax=100,
+        cbar=False,
+        annot_kws={"fontsize": 6.5},
+        square=True,
+        linewidths=0.3,
+        xticklabels=[names.get(c, c) for c in rates.columns],
+        yticklabels=[names.get(c, c) for c in rates.index],
+    )
+    digits = all(str(n).isdigit() for n in names.values())
+    ax.set_xlabel("predicted digit" if digits else "predicted class")
+    ax.set_ylabel("true digit" if digits else "true class")
+
+
+def _names(part: pd.DataFrame) -> dict:
+    """Class label -> name (the label itself where the table has no names)."""
+    if "true_name" not in part:
+        return {}
+    return dict(zip(part["true"], part["true_name"], strict=True))

@@ -1,0 +1,80 @@
+"""What each run bought with its time: accuracy against training seconds, time by choice."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from ablation.axes import config_keys, format_number, label, ordered
+from ablation.plots.style import apply_style, empty_figure
+
+
+def accuracy_vs_time(runs: pd.DataFrame) -> plt.Figure:
+    """Final test accuracy against training time, one point per run.
+
+    Parameters
+    ----------
+    runs : one row per run with the config keys, `final_test_accuracy`, `train_seconds`.
+
+    Returns
+    -------
+    Figure with two panels: accuracy against seconds (colour = optimizer, marker =
+    activation, or the two first axes that vary) and the spread of training time
+    for each level of each axis.
+    """
+    runs = runs.dropna(subset=["final_test_accuracy", "train_seconds"])
+    if runs.empty:
+        return empty_figure("No runs finished yet.")
+    apply_style()
+    keys = config_keys(runs)
+    fig, (left, right) = plt.subplots(
+        1,
+        2,
+        figsize=(12, max(3.8, 0.22 * sum(runs[k].nunique() for k in keys))),
+        gridspec_kw={"width_ratios": [1.1, 1], "wspace": 0.45},
+    )
+    hue, style = _marks(runs, keys)
+    data = runs.assign(accuracy=runs["final_test_accuracy"] * 100)
+    sns.scatterplot(
+        data=data, x="train_seconds", y="accuracy", hue=hue, style=style,
+        hue_order=ordered(data[hue]) if hue else None,
+        style_order=ordered(data[style]) if style else None, s=45, alpha=0.85, ax=left,
+    )  # fmt: skip
+    left.set_xlabel("training time per run (s)")
+    left.set_ylabel("final test accuracy (%)")
+    left.set_title("What each run bought with its time")
+    if left.get_legend() is not None:
+        sns.move_legend(
+            left, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=8, fontsize="x-small",
+            frameon=False,
+        )  # fmt: skip
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "axis": label(key),
+                    "level": runs[key].map(format_number),
+                    "seconds": runs["train_seconds"],
+                }
+            )
+            for key in keys
+        ],
+        ignore_index=True,
+    )
+    long["choice"] = long["axis"] + ": " + long["level"]
+    sns.stripplot(data=long, y="choice", x="seconds", hue="axis", ax=right, size=4, alpha=0.7,
+                  legend=False, jitter=0.2)  # fmt: skip
+    right.set_xlabel("training time per run (s)")
+    right.set_ylabel("")
+    right.set_title("Training time by choice (one dot per run)")
+    return fig
+
+
+def _marks(runs: pd.DataFrame, keys: list[str]) -> tuple[str | None, str | None]:
+    """Colour and marker axes: optimizer and activation when they vary, else the first two."""
+    varied = [k for k in keys if runs[k].nunique() > 1]
+    preferred = [k for k in ("optimizer", "activation") if k in varied]
+    rest = [k for k in varied if k not in preferred]
+    hue, style = ([*preferred, *rest] + [None, None])[:2]
+    return hue, style

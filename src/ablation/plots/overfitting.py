@@ -1,0 +1,128 @@
+"""Train and test loss of every run, one panel per configuration, verdicts marked."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.lines import Line2D
+
+from ablation.axes import config_keys, config_label
+from ablation.plots.style import PANEL, apply_style, empty_figure, integer_epochs, matches
+
+VERDICT_COLORS = {
+    "overfitting": "#b2182b",
+    "noisy plateau": "#d6604d",
+    "underfitting": "#8c510a",
+    "diverged": "#542788",
+    "good fit": "#1b7837",
+    "not available": "#555555",
+}
+MAX_PANELS = 36  # beyond this, the configurations where early stopping gains most
+
+
+def overfitting_panels(
+    gaps: pd.DataFrame,
+    runs: pd.DataFrame,
+    configs: pd.DataFrame,
+    columns: int = 6,
+    max_panels: int = MAX_PANELS,
+) -> plt.Figure:
+    """Train and test loss of every run, one panel per configuration, verdicts marked.
+
+    Parameters
+    ----------
+    gaps : one row per run x milestone (`run_id`, config keys, `seed`, `epoch`,
+        `train_loss`, `test_loss`).
+    runs : one row per run with `run_id`, `onset_epoch` (NA = no onset) and `best_val_epoch`.
+    configs : one row per configuration with its `verdict` and `best_val_epoch_median`.
+    columns : panels per row.
+    max_panels : at most this many panels: with more configurations, those whose
+        early stopping gains most (``early_stopping_gain_mean``) are shown, and the
+        title says so.
+
+    Returns
+    -------
+    Figure; solid = train loss, dotted = test loss, one thin line per seed;
+    triangle = overfitting onset of that seed (open: a noisy rise that came back);
+    green vertical line = median epoch of lowest validation loss.
+    """
+    if gaps.empty or configs.empty:
+        return empty_figure("No runs finished yet.")
+    apply_style()
+    keys = config_keys(configs)
+    total = len(configs)
+    shown = _pick(configs, keys, max_panels)
+    n = len(shown)
+    ncols = min(columns, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(PANEL * 0.95 * ncols, PANEL * 0.9 * nrows),
+        sharex=True,
+        squeeze=False,
+    )
+    onsets = runs.set_index("run_id")["onset_epoch"]
+    noisy = runs.set_index("run_id").get("noisy_rise_epoch", pd.Series(dtype="Int64"))
+    for ax, (_, config) in zip(axes.flat, shown.iterrows(), strict=False):
+        mine = gaps[matches(gaps, config, keys)]
+        _draw_runs(ax, mine, onsets, noisy)
+        if pd.notna(config.get("best_val_epoch_median")):
+            ax.axvline(config["best_val_epoch_median"], color="C2", linewidth=1.2)
+        ax.set_title(
+            f"{config_label(config, keys, ' / ')}\n{config['verdict']}",
+            fontsize="x-small",
+            color=VERDICT_COLORS.get(config["verdict"], "black"),
+        )
+        ax.tick_params(labelsize="x-small")
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("loss")
+    for ax in axes[-1, :]:
+        ax.set_xlabel("epoch")
+    integer_epochs(axes.flat)
+    handles = [
+        Line2D([], [], color="C0", label="train loss (one line per seed)"),
+        Line2D([], [], color="C3", linestyle=":", label="test loss"),
+        Line2D([], [], color="C3", marker="v", linestyle="", label="overfitting onset"),
+        Line2D(
+            [],
+            [],
+            color="C3",
+            marker="v",
+            markerfacecolor="none",
+            linestyle="",
+            label="noisy rise that came back",
+        ),  # fmt: skip
+        Line2D([], [], color="C2", label="median epoch of lowest validation loss"),
+    ]
+    fig.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, frameon=False
+    )
+    title = "Train vs test loss per configuration (title: verdict over seeds)"
+    if n < total:
+        title += f"\n{n} of {total} configurations: those where early stopping gains most"
+    fig.suptitle(title, y=1.0)
+    fig.tight_layout()
+    return fig
+
+
+def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> pd.DataFrame:
+    """All configurations in order, or the `limit` with the largest early-stopping gain."""
+    if len(configs) > limit and "early_stopping_gain_mean" in configs:
+        configs = configs.sort_values("early_stopping_gain_mean", ascending=False).head(limit)
+    return configs.sort_values(keys, ignore_index=True)
+
+
+def _draw_runs(ax: plt.Axes, mine: pd.DataFrame, onsets: pd.Series, noisy: pd.Series) -> None:
+    for run_id, run in mine.groupby("run_id"):
+        run = run.sort_values("epoch")
+        ax.plot(run["epoch"], run["train_loss"], color="C0", linewidth=1)
+        ax.plot(run["epoch"], run["test_loss"], color="C3", linewidth=1, linestyle=":")
+        for epoch, face in ((onsets.get(run_id, pd.NA), "C3"), (noisy.get(run_id, pd.NA), "none")):
+            at = run[run["epoch"] == epoch]["test_loss"] if pd.notna(epoch) else []
+            if len(at):  # filled: overfitting onset; open: a rise that came back
+                ax.plot([epoch], at.iloc[:1], marker="v", color="C3", mfc=face, markersize=7)

@@ -1,0 +1,126 @@
+"""Headline sentences for any axes: what more data is worth, and whether findings transfer.
+
+Like `ablation.report.findings`, each function reads statistics tables and returns
+zero or more sentences; a table without what a sentence needs yields none.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ablation.axes import format_number, label
+from ablation.report.formatting import is_missing, points
+
+
+def more_data(worth: pd.DataFrame, level: str) -> list[str]:
+    """What the largest training set buys against the smallest, next to each regularizer.
+
+    Parameters
+    ----------
+    worth : `ablation.stats.datasize.datasize_worth` (empty unless ``train_size`` varies).
+    level : the confidence level in words (``95%``).
+    """
+    if worth.empty:
+        return []
+    acc = worth[worth["metric"] == "final_test_accuracy"]
+    gap = worth[worth["metric"] == "final_gap_accuracy"]
+    groups = acc.groupby("dataset", sort=True) if "dataset" in acc else [(None, acc)]
+    return [s for dataset, part in groups for s in _more_data(part, gap, dataset, level)]
+
+
+def _more_data(acc: pd.DataFrame, gap: pd.DataFrame, dataset, level: str) -> list[str]:
+    if dataset is not None:
+        gap = gap[gap["dataset"] == dataset]
+    sizes = acc[acc["axis"] == "train_size"]
+    if sizes.empty:
+        return []
+    largest = sizes.loc[sizes["level"].astype(float).idxmax()]
+    where = f"On {dataset}, going" if dataset is not None else "Going"
+    sentence = (
+        f"{where} from {_n(largest['baseline_level'])} to {_n(largest['level'])} training "
+        f"images changed final test accuracy by {points(largest['mean_delta'])}"
+        + _interval(largest, level)
+        + _gap_clause(gap, "train_size", largest["level"])
+    )
+    others = []
+    for _, row in acc[acc["axis"].isin(["dropout", "weight_decay"])].iterrows():
+        others.append(
+            f"{label(row['axis'])} {_n(row['level'])} {points(row['mean_delta'])}"
+            + _gap_clause(gap, row["axis"], row["level"], short=True)
+        )
+    if others:
+        sentence += "; for comparison, with everything else fixed: " + "; ".join(others)
+    return [sentence + "."]
+
+
+def _n(value) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{int(number):,}" if number.is_integer() and number >= 1000 else format_number(number)
+
+
+def _interval(row: pd.Series, level: str) -> str:
+    if is_missing(row.get("ci_low")):
+        return ""
+    return f" ({level} interval {points(row['ci_low'])} to {points(row['ci_high'])})"
+
+
+def _gap_clause(gap: pd.DataFrame, axis: str, level, short: bool = False) -> str:
+    match = gap[(gap["axis"] == axis) & (gap["level"] == level)]
+    if match.empty:
+        return ""
+    delta = points(match["mean_delta"].iloc[0])
+    return f" (gap {delta})" if short else f" and the train-test accuracy gap by {delta}"
+
+
+def transfer(agreement: pd.DataFrame, findings: pd.DataFrame, level: str) -> list[str]:
+    """Rank agreement between datasets, and how many findings hold on every dataset."""
+    if agreement.empty:
+        return []
+    text = []
+    for _, row in agreement.iterrows():
+        sentence = (
+            f"Configurations rank similarly on {row['dataset_a']} and {row['dataset_b']} "
+            f"only to the degree Kendall's tau = {row['tau']:.2f} says"
+            if row["tau"] < 0.5
+            else f"The ranking of configurations largely transfers between {row['dataset_a']} "
+            f"and {row['dataset_b']}: Kendall's tau = {row['tau']:.2f}"
+        )
+        if row["has_interval"]:
+            sentence += f" ({level} bootstrap interval over seeds {row['ci_low']:.2f} to "
+            sentence += f"{row['ci_high']:.2f})"
+        text.append(sentence + f", over {int(row['n_configs'])} configurations.")
+    best = findings[findings["finding"] == "best level"] if len(findings) else findings
+    if len(best):
+        holds = best.groupby("axis")["holds"].all()
+        kept = [label(a) for a, h in holds.items() if h]
+        lost = [label(a) for a, h in holds.items() if not h]
+        sentence = f"The best level of {_list(kept) or 'no choice'} is the same on every dataset"
+        if lost:
+            sentence += f"; that of {_list(lost)} is not"
+        text.append(sentence + ".")
+    return text
+
+
+def _list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def each_dataset(table: pd.DataFrame, write) -> list[str]:
+    """`write(table)`, or with several datasets `write` of each one's rows, named.
+
+    Sentences that compare levels or configurations never pool datasets: a study of
+    MNIST and Fashion-MNIST gets "mnist: The best configuration is ..." and
+    "fashion_mnist: ...".
+    """
+    if table.empty or "dataset" not in table or table["dataset"].nunique() < 2:
+        return write(table)
+    return [
+        f"{dataset}: {sentence}"
+        for dataset, part in table.groupby("dataset", sort=True)
+        for sentence in write(part.drop(columns="dataset").reset_index(drop=True))
+    ]

@@ -1,0 +1,232 @@
+"""How many seeds are enough, and how likely the best is to win again.
+
+For each comparison of a configuration with the best (paired differences over the
+seeds both have, `ablation.stats.compare`):
+
+- Minimum detectable difference (``mdd``): the smallest true mean difference that
+  a two-sided paired t-test over the ``n`` seeds run would detect with probability
+  ``power`` (80 %), given the observed standard deviation of the differences:
+  ``mdd = d(n) * sd`` where ``d(n)`` is the effect size (Cohen's d of the pairs)
+  that `statsmodels.stats.power.TTestPower` solves for.
+- Seeds needed (``seeds_needed``): the smallest number of seeds at which the same
+  test would detect the *observed* mean difference with that power (observed
+  difference and spread taken as the truth: a planning figure, not a promise).
+  Infinite when the observed difference is zero; NaN when fewer than two pairs give
+  no spread.
+- The test level is ``alpha / m`` for ``m`` comparisons (Bonferroni, the strictest
+  step of Holm's procedure that the leaderboard applies), so the planned seeds are
+  enough whichever step of Holm's procedure the comparison ends up at.
+- Probability of improvement (Bouthillier et al., "Accounting for variance in
+  machine learning benchmarks", MLSys 2021): the probability that the best beats
+  the other configuration on a new seed, estimated by the share of paired seeds on
+  which it did (a tie counts half), with an exact Clopper-Pearson interval. With 3
+  seeds a percentile bootstrap would collapse to [1, 1] after three wins; the exact
+  interval stays honest about how little three seeds say.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.power import TTestPower
+
+POWER = 0.8
+MAX_SEEDS = 1000  # beyond this, `seeds_needed` is reported as infinite
+
+
+@functools.lru_cache(maxsize=256)
+def detectable_effect(n: int, alpha: float, power: float = POWER) -> float:
+    """Cohen's d a two-sided paired t-test over `n` pairs detects with `power` (NaN if n < 2)."""
+    if n < 2:
+        return math.nan
+    return float(
+        TTestPower().solve_power(
+            effect_size=None, nobs=n, alpha=alpha, power=power, alternative="two-sided"
+        )
+    )
+
+
+def min_detectable_difference(
+    sd: np.ndarray | pd.Series,
+    n: np.ndarray | pd.Series,
+    alpha: float,
+    power: float = POWER,
+) -> np.ndarray:
+    """The smallest mean paired difference detectable with `power`, element-wise.
+
+    Parameters
+    ----------
+    sd : standard deviation (ddof 1) of the paired differences.
+    n : number of pairs (seeds).
+    alpha : two-sided level of the test.
+    power : probability of detecting a true difference of that size.
+    """
+    sd, n = np.asarray(sd, dtype=float), np.asarray(n)
+    effect = np.array([detectable_effect(int(k), alpha, power) for k in n.ravel()])
+    return effect.reshape(n.shape) * sd
+
+
+def ttest_power(effect: np.ndarray, n: np.ndarray, alpha: float) -> np.ndarray:
+    """Power of a two-sided one-sample (paired) t-test, as `TTestPower.power` computes it."""
+    df = n - 1.0
+    crit = stats.t.isf(alpha / 2, df)
+    nc = effect * np.sqrt(n)
+    exact = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
+    # scipy's noncentral t returns NaN far in its tail (large df and nc, power near 1):
+    # there the normal approximation is exact to many digits
+    normal = stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc)
+    return np.where(np.isnan(exact), normal, exact)
+
+
+def seeds_needed(
+    diff: np.ndarray | pd.Series,
+    sd: np.ndarray | pd.Series,
+    alpha: float,
+    power: float = POWER,
+    max_seeds: int = MAX_SEEDS,
+) -> np.ndarray:
+    """Seeds at which a paired t-test detects `diff` (given `sd`) with `power`, element-wise.
+
+    Returns
+    -------
+    Float array: the integer number of seeds, ``inf`` when more than `max_seeds` (or
+    a zero difference) would be needed, NaN where `sd` is unknown.
+    """
+    diff, sd = np.abs(np.asarray(diff, dtype=float)), np.asarray(sd, dtype=float)
+    out = np.full(diff.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effect = diff / sd
+    out[np.isfinite(sd) & (sd == 0) & (diff > 0)] = 2.0  # the same difference every seed
+    todo = np.flatnonzero(np.isfinite(effect) & (sd > 0))
+    if len(todo):
+        out[todo] = _first_n(effect[todo], alpha, power, max_seeds)
+    return out
+
+
+def _first_n(effect: np.ndarray, alpha: float, power: float, max_seeds: int) -> np.ndarray:
+    """Smallest n in 2..max_seeds with `power` (power rises with n): bisection, all at once."""
+    low, high = np.ones_like(effect), np.full_like(effect, float(max_seeds))
+    enough = ttest_power(effect, high, alpha) >= power
+    while np.any(high - low > 1):
+        mid = np.floor((low + high) / 2)
+        ok = ttest_power(effect, mid, alpha) >= power
+        high, low = np.where(ok, mid, high), np.where(ok, low, mid)
+    return np.where(enough, high, np.inf)
+
+
+def probability_of_improvement(
+    wins: np.ndarray | pd.Series, n: np.ndarray | pd.Series, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Share of seeds won and its exact (Clopper-Pearson) interval, element-wise.
+
+    Parameters
+    ----------
+    wins : seeds on which the best beat the other (ties count half).
+    n : paired seeds.
+    confidence : coverage of the interval.
+
+    Returns
+    -------
+    (estimate, low, high); NaN where ``n`` is 0.
+    """
+    wins, n = np.asarray(wins, dtype=float), np.asarray(n, dtype=float)
+    tail = (1 - confidence) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = np.where(n > 0, wins / n, np.nan)
+        low = np.where(wins > 0, stats.beta.ppf(tail, wins, n - wins + 1), 0.0)
+        high = np.where(wins < n, stats.beta.ppf(1 - tail, wins + 1, n - wins), 1.0)
+    missing = ~(n > 0)
+    low[missing] = high[missing] = np.nan
+    return estimate, low, high
+
+
+MAX_OVERLAY_SEEDS = 30  # a study plan beyond this many seeds is not a plan
+MIN_SEEDS = 3  # fewer give no useful spread to plan with
+
+
+def seeds_to_separate(board: pd.DataFrame, max_seeds: int = MAX_OVERLAY_SEEDS) -> dict:
+    """How many seeds in total would separate the best from the configurations tied with it.
+
+    Parameters
+    ----------
+    board : a leaderboard (`ablation.stats.compare.leaderboard`), one or several datasets.
+    max_seeds : differences that need more seeds than this are left unresolved.
+
+    Returns
+    -------
+    dict with ``seeds_run`` (seeds of the best configuration), ``seeds_total`` (what
+    the study would need, at least ``seeds_run``), ``leading`` (the leaderboard rows
+    not yet told apart from the best, tested or not), ``resolved`` (of those, the rows
+    ``seeds_total`` resolves), ``beyond`` (rows needing more than `max_seeds`),
+    ``tested`` (whether any comparison had a spread to plan with), ``max_seeds``.
+    """
+    others = board[~board["is_best"].astype(bool) & board["n"].gt(0)]
+    leading = others[others["indistinguishable_from_best"].astype(bool)]
+    seeds_run = int(board.loc[board["is_best"].astype(bool), "n"].min()) if len(board) else 0
+    needed = leading["seeds_needed"].where(leading["tested"].astype(bool))
+    resolved = needed[needed <= max_seeds]
+    tested = bool(leading["tested"].any()) if len(leading) else True
+    total = int(resolved.max()) if len(resolved) else seeds_run
+    if not tested:  # one seed: no spread to plan with; first get enough to estimate one
+        total = MIN_SEEDS
+    return {
+        "seeds_run": seeds_run,
+        "seeds_total": max(total, seeds_run),
+        "leading": leading,
+        "resolved": leading.loc[resolved.index],
+        "beyond": leading[needed > max_seeds],
+        "tested": tested,
+        "max_seeds": max_seeds,
+    }
+
+
+def seeds_overlay(seeds: list[int], plan: dict, source: str = "the leaderboard") -> str:
+    """A config overlay (YAML text) that extends the grid's seeds to ``plan['seeds_total']``.
+
+    The grid's seeds apply to every configuration, so the new seeds go to all of
+    them; the runs of the existing seeds are reused, not retrained.
+    """
+    seeds = sorted(int(s) for s in seeds)
+    start = max(seeds, default=-1) + 1
+    new = list(range(start, start + max(plan["seeds_total"] - len(seeds), 0)))
+    lines = [
+        f"# Seeds overlay written by `ablation seeds-overlay` from {source}.",
+        *(f"# {line}" for text in plan_sentences(plan) for line in textwrap.wrap(text, 86)),
+        "# Seeds are a grid axis, so the new seeds go to every configuration; the runs",
+        "# of the existing seeds are reused, not retrained.",
+        "# Use: snakemake --configfile <this file>   (laid over config/config.yaml)",
+        "grid:",
+        "  seed: [" + ", ".join(str(s) for s in seeds + new) + "]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plan_sentences(plan: dict) -> list[str]:
+    """The plan in words (the report and the overlay's header say the same)."""
+    run, total, leading = plan["seeds_run"], plan["seeds_total"], plan["leading"]
+    if leading.empty:
+        return [f"With {run} seeds every other configuration is already told apart from the best."]
+    if not plan["tested"]:
+        return [
+            f"With {run} seed{'' if run == 1 else 's'} nothing was tested, so the seeds needed "
+            "cannot be estimated; "
+            f"{total} seeds give a first estimate of the spread between seeds."
+        ]
+    text = [f"With {run} seeds, {len(leading)} configurations are not told apart from the best."]
+    if not plan["resolved"].empty:
+        text.append(
+            f"{total} seeds in total would resolve the observed differences of "
+            f"{len(plan['resolved'])} of them at 80% power (paired t-test at the strictest "
+            "level of Holm's correction)."
+        )
+    if not plan["beyond"].empty:
+        text.append(
+            f"{len(plan['beyond'])} would need more than {plan['max_seeds']} seeds: "
+            "their observed differences are too small to resolve at a sensible cost."
+        )
+    return text

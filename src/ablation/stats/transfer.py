@@ -1,0 +1,200 @@
+"""Does it transfer? Rank agreement of configurations and findings between datasets.
+
+Accuracies of two datasets are not comparable (Fashion-MNIST is harder than
+MNIST), so nothing here pools them: each dataset's own numbers are compared by
+rank and by direction.
+
+- Rank agreement: for two datasets, the configurations both ran (every axis but
+  ``dataset`` equal) are ranked by mean final test accuracy over seeds on each;
+  Kendall's tau-b of the two rankings is 1 when the order is the same, 0 when
+  unrelated, -1 when reversed. Its interval is a percentile bootstrap over seeds:
+  ``n_boot`` times, draw the seeds both datasets ran with replacement (the same
+  draw for both), recompute every configuration's mean on each dataset and the
+  tau. With fewer than two shared seeds there is no interval.
+- Findings that hold: for each axis, the best level by marginal mean of final test
+  accuracy on each dataset (holds when it is the same level everywhere), and for
+  each level the direction of its paired effect against the axis's baseline on
+  final test accuracy (holds when the sign is the same everywhere).
+
+Output tables:
+
+``results/stats/rank_agreement.{parquet,csv}`` (`rank_agreement`), one row per pair
+of datasets: ``dataset_a``, ``dataset_b``, ``n_configs``, ``n_seeds``, ``tau``,
+``p_value`` (scipy's test of tau = 0), ``ci_low``, ``ci_high``, ``has_interval``.
+
+``results/stats/transfer_findings.{parquet,csv}`` (`transfer_findings`), one row per
+finding and dataset: ``finding`` (``best level`` | ``paired effect``), ``axis``,
+``level`` (the best level on that dataset, or the level compared), ``baseline_level``
+(paired effects), ``dataset``, ``value`` (the marginal mean, or the mean paired
+change), ``ci_low``, ``ci_high``, ``holds`` (the same on every dataset).
+
+`per_dataset` runs any table function once per dataset (leaderboards).
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ablation.axes import strata_and_factors
+
+SCORE = "final_test_accuracy"
+AGREEMENT_COLUMNS = [
+    "dataset_a", "dataset_b", "n_configs", "n_seeds", "tau", "p_value", "ci_low", "ci_high",
+    "has_interval",
+]  # fmt: skip
+FINDING_COLUMNS = [
+    "finding", "axis", "level", "baseline_level", "dataset", "value", "ci_low", "ci_high", "holds",
+]  # fmt: skip
+
+
+def per_dataset(
+    table: Callable[..., pd.DataFrame], per_run: pd.DataFrame, *args, **kwargs
+) -> pd.DataFrame:
+    """``table(per_run, ...)`` for each dataset on its own, with a leading ``dataset`` column.
+
+    With one dataset it is ``table(per_run, ...)`` itself.
+    """
+    strata, _ = strata_and_factors(per_run)
+    if not strata:
+        return table(per_run, *args, **kwargs)
+    frames = []
+    for dataset, part in per_run.groupby("dataset", sort=True):
+        out = table(part.reset_index(drop=True), *args, **kwargs)
+        frames.append(out.drop(columns="dataset", errors="ignore").assign(dataset=dataset))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["dataset", *(c for c in out.columns if c != "dataset")]]
+
+
+def rank_agreement(
+    per_run: pd.DataFrame, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """Kendall's tau of configuration ranks between every two datasets, bootstrap over seeds.
+
+    Returns
+    -------
+    The ``rank_agreement`` table described in this module's docstring (empty with
+    one dataset).
+    """
+    strata, factors = strata_and_factors(per_run)
+    if not strata:
+        return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+    scores = {
+        name: part.pivot_table(index=factors, columns="seed", values=SCORE, aggfunc="mean")
+        for name, part in per_run.groupby("dataset", sort=True)
+    }
+    rng = np.random.default_rng(seed)
+    rows = [
+        _agreement(a, b, scores[a], scores[b], n_boot, confidence, rng)
+        for a, b in itertools.combinations(scores, 2)
+    ]
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def _agreement(name_a, name_b, a, b, n_boot, confidence, rng) -> dict:
+    configs = a.index.intersection(b.index)
+    seeds = a.columns.intersection(b.columns)
+    x = a.loc[configs, seeds].to_numpy(float)
+    y = b.loc[configs, seeds].to_numpy(float)
+    tau, p = _tau(np.nanmean(x, axis=1), np.nanmean(y, axis=1))
+    row = dict(
+        dataset_a=name_a, dataset_b=name_b, n_configs=len(configs), n_seeds=len(seeds),
+        tau=tau, p_value=p, ci_low=np.nan, ci_high=np.nan, has_interval=False,
+    )  # fmt: skip
+    if len(seeds) >= 2 and len(configs) >= 2:
+        draws = rng.integers(0, len(seeds), size=(n_boot, len(seeds)))
+        taus = np.array([_tau(_mean_of(x, d), _mean_of(y, d))[0] for d in draws])
+        taus = taus[np.isfinite(taus)]
+        if len(taus):
+            tail = (1 - confidence) / 2 * 100
+            row.update(
+                ci_low=np.percentile(taus, tail),
+                ci_high=np.percentile(taus, 100 - tail),
+                has_interval=True,
+            )
+    return row
+
+
+def _mean_of(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a configuration without a score
+        return np.nanmean(values[:, columns], axis=1)
+
+
+def _tau(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    keep = np.isfinite(x) & np.isfinite(y)
+    if keep.sum() < 2:
+        return np.nan, np.nan
+    result = stats.kendalltau(x[keep], y[keep])
+    return float(result.statistic), float(result.pvalue)
+
+
+def transfer_findings(marginal_means: pd.DataFrame, paired_effects: pd.DataFrame) -> pd.DataFrame:
+    """Which findings hold on every dataset (see the module docstring).
+
+    Parameters
+    ----------
+    marginal_means : `ablation.stats.factors.marginal_means` of a study with several datasets.
+    paired_effects : `ablation.stats.paired.paired_effects` of the same study.
+
+    Returns
+    -------
+    The ``transfer_findings`` table (empty unless both have a ``dataset`` column).
+    """
+    frames = []
+    if "dataset" in marginal_means and len(marginal_means):
+        frames.append(_best_levels(marginal_means))
+    if "dataset" in paired_effects and len(paired_effects):
+        frames.append(_effect_directions(paired_effects))
+    if not frames:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[FINDING_COLUMNS]
+
+
+def _best_levels(marginal: pd.DataFrame) -> pd.DataFrame:
+    rows = marginal[(marginal["metric"] == SCORE)].dropna(subset=["mean"])
+    rows = rows[rows.groupby("axis")["level"].transform("nunique") > 1]
+    best = rows.loc[rows.groupby(["axis", "dataset"], sort=False)["mean"].idxmax()]
+    n_datasets = marginal["dataset"].nunique()
+    same = best.groupby("axis")["level"].transform("nunique") == 1
+    whole = best.groupby("axis")["dataset"].transform("size") == n_datasets
+    return pd.DataFrame(
+        {
+            "finding": "best level",
+            "axis": best["axis"],
+            "level": best["level"],
+            "baseline_level": pd.NA,
+            "dataset": best["dataset"],
+            "value": best["mean"],
+            "ci_low": best["ci_low"],
+            "ci_high": best["ci_high"],
+            "holds": same & whole,
+        }
+    )
+
+
+def _effect_directions(effects: pd.DataFrame) -> pd.DataFrame:
+    rows = effects[effects["metric"] == SCORE].dropna(subset=["mean_delta"])
+    sign = np.sign(rows["mean_delta"])
+    change = [rows["axis"], rows["level"]]
+    n_datasets = effects["dataset"].nunique()
+    same = sign.groupby(change).transform("nunique").eq(1) & sign.ne(0)
+    whole = rows.groupby(["axis", "level"])["dataset"].transform("size") == n_datasets
+    return pd.DataFrame(
+        {
+            "finding": "paired effect",
+            "axis": rows["axis"],
+            "level": rows["level"],
+            "baseline_level": rows["baseline_level"],
+            "dataset": rows["dataset"],
+            "value": rows["mean_delta"],
+            "ci_low": rows["ci_low"],
+            "ci_high": rows["ci_high"],
+            "holds": same & whole,
+        }
+    )

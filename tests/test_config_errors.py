@@ -1,0 +1,235 @@
+"""Bad study configs are refused before any work starts, naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ablation.config import ConfigError, run_config, validate_config
+from conftest import TINY_STUDY, snakemake, write_config
+
+
+def bad(change) -> dict:
+    config = copy.deepcopy(TINY_STUDY)
+    change(config)
+    return config
+
+
+def set_in(path: str, value):
+    """A change that sets the dotted `path` of a config to `value`."""
+
+    def change(config: dict) -> None:
+        *parents, last = path.split(".")
+        node = config
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+
+    return change
+
+
+def adam_preset(preset: dict):
+    """A change that makes `preset` the `adam` preset (sgd stays as the default)."""
+    return set_in("optimizers", {"adam": preset, "sgd": {"class": "SGD", "lr": 0.1}})
+
+
+# (change, key named, words of the problem and the fix)
+CASES = {
+    "unknown activation": (
+        set_in("grid.activation", ["relu", "swish"]),
+        "grid.activation",
+        ["unknown activation 'swish'", "use one of: relu, sigmoid, tanh, gelu"],
+    ),
+    "unknown optimizer": (
+        set_in("grid.optimizer", ["adam", "adamw"]),
+        "grid.optimizer",
+        ["no optimizer preset named 'adamw'", "adam, rmsprop, sgd", "add a preset under"],
+    ),
+    "empty axis": (set_in("grid.seed", []), "grid.seed", ["the list is empty", "at least one"]),
+    "repeated value": (
+        set_in("grid.weight_decay", [0.0, 1e-4, 0.0001]),
+        "grid.weight_decay",
+        ["repeats a value", "list each value once"],
+    ),
+    "zero lr": (
+        adam_preset({"class": "Adam", "lr": 0}),
+        "optimizers.adam.lr",
+        ["0 is out of range", "use a value > 0"],
+    ),
+    "negative lr": (
+        adam_preset({"class": "Adam", "lr": -0.1}),
+        "optimizers.adam.lr",
+        ["-0.1 is out of range", "use a value > 0"],
+    ),
+    "dropout of one": (
+        set_in("grid.dropout", [0.0, 1.0]),
+        "grid.dropout[1]",
+        ["1.0 is out of range", "use a value < 1", "Dropout probability"],
+    ),
+    "negative dropout": (
+        set_in("grid.dropout", [-0.2]),
+        "grid.dropout[0]",
+        ["use a value >= 0"],
+    ),
+    "milestone beyond epochs": (
+        set_in("training.milestones", [1, 2, 5]),
+        "training.milestones",
+        ["[5] lie beyond training.epochs = 2", "drop them or raise training.epochs"],
+    ),
+    "missing optimizer class": (
+        adam_preset({"class": "Adamm", "lr": 0.1}),
+        "optimizers.adam.class",
+        ["torch.optim has no optimizer 'Adamm'", "use one of:", "AdamW"],
+    ),
+    "wrong optimizer argument": (
+        adam_preset({"class": "Adam", "lr": 0.1, "momentum": 0.9}),
+        "optimizers.adam.momentum",
+        ["Adam takes no argument 'momentum'", "betas"],
+    ),
+    "weight decay in a preset": (
+        adam_preset({"class": "Adam", "lr": 0.1, "weight_decay": 0.1}),
+        "optimizers.adam.weight_decay",
+        ["grid axis", "grid.weight_decay"],
+    ),
+    "misspelt preset argument": (
+        adam_preset({"class": "Adam", "lrr": 0.1}),
+        "optimizers.adam",
+        ["'lr' is a required property", "`lrr` a misspelling"],
+    ),
+    "typo at top level": (
+        set_in("trainig", {"epochs": 3}),
+        "trainig",
+        ["unknown key", "did you mean `training`?"],
+    ),
+    "typo in grid": (
+        set_in("grid.activations", ["relu"]),
+        "grid.activations",
+        ["unknown key", "did you mean `activation`?"],
+    ),
+    "typo in training": (
+        set_in("training.epoch", 3),
+        "training.epoch",
+        ["unknown key", "did you mean `epochs`?"],
+    ),
+    "typo in data": (
+        set_in("data.local_dri", "x"),
+        "data.local_dri",
+        ["unknown key", "`local_dir`"],
+    ),
+    "text for a number": (
+        set_in("training.epochs", "ten"),
+        "training.epochs",
+        ["'ten' is not a whole number"],
+    ),
+    "a value for a list": (
+        set_in("grid.activation", "relu"),
+        "grid.activation",
+        ["is not a list"],
+    ),
+}
+
+
+@pytest.mark.parametrize("change, key, words", CASES.values(), ids=CASES.keys())
+def test_bad_config_names_file_key_and_fix(change, key, words):
+    with pytest.raises(ConfigError) as caught:
+        validate_config(bad(change), source="config/study.yaml")
+    err = caught.value
+    assert (err.source, err.key) == ("config/study.yaml", key)
+    message = str(err)
+    assert message.startswith(f"config/study.yaml: {key}: ")
+    assert "\n  fix: " in message
+    for word in words:
+        assert word in message
+
+
+def test_yaml11_exponents_are_numbers():
+    """PyYAML (and so Snakemake) reads `1e-4` as text; the study reads the number meant."""
+    config = bad(set_in("grid.weight_decay", ["0", "1e-4"]))
+    config["optimizers"] = {
+        "adam": {"class": "Adam", "lr": "1e-3"},
+        "sgd": {"class": "SGD", "lr": "5E-2"},
+    }
+    study = validate_config(config)
+    assert study["grid"]["weight_decay"] == [0, 1e-4]
+    cell = dict(activation="relu", optimizer="sgd", weight_decay=1e-4, dropout=0.0, seed=0)
+    assert run_config(study, cell).lr == 0.05
+
+
+def test_error_names_the_layer_that_sets_the_key(tmp_path):
+    base, override = tmp_path / "config.yaml", tmp_path / "mine.yaml"
+    base.write_text("grid: {activation: [relu]}\n")
+    override.write_text("training:\n  epoch: 3\n")
+    config = bad(set_in("training.epoch", 3))
+    layers = [("--config", {}), (str(override), override), (str(base), base)]
+    with pytest.raises(ConfigError) as caught:
+        validate_config(config, source="both", layers=layers)
+    assert caught.value.source == str(override)
+    layers[0] = ("--config", {"training": {"epoch": 4}})
+    with pytest.raises(ConfigError) as caught:
+        validate_config(config, source="both", layers=layers)
+    assert caught.value.source == "--config"
+
+
+# ---------------------------------------------------------------------------- what the user sees
+
+
+def refused(workdir, *args: str) -> str:
+    """A dry run that must fail; its output, checked to carry no Python traceback."""
+    done = snakemake(workdir, "-n", *args, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert "Traceback" not in output and 'File "' not in output, output
+    assert "invalid study config" in output
+    return output
+
+
+@pytest.mark.workflow
+def test_snakemake_prints_our_message_for_a_bad_file(workdir):
+    configfile = write_config(workdir, bad(set_in("grid.activation", ["relu", "swish"])))
+    output = refused(workdir, "--configfile", str(configfile))
+    assert "config/study.yaml: grid.activation: unknown activation 'swish'" in output
+    assert "fix: use one of: relu, sigmoid" in output
+
+
+@pytest.mark.workflow
+def test_snakemake_names_the_file_with_the_typo(workdir):
+    """The typo sits in the user's file, not in config/config.yaml that it extends."""
+    config = bad(set_in("training.epoch", 3))
+    configfile = write_config(workdir, config)
+    output = refused(workdir, "--configfile", str(configfile))
+    assert "config/study.yaml: training.epoch: unknown key" in output
+    assert "did you mean `epochs`?" in output
+
+
+@pytest.mark.workflow
+def test_snakemake_names_a_command_line_override(workdir):
+    configfile = write_config(workdir)
+    output = refused(workdir, "--configfile", str(configfile), "--config", "training={'epochs': 0}")
+    assert "--config: training.epochs: 0 is out of range" in output
+    assert "use a value >= 1" in output
+
+
+@pytest.mark.workflow
+def test_snakemake_reads_yaml11_exponents_as_numbers(workdir):
+    """A real YAML file with `1e-4` (no dot): Snakemake plans the run folder of 0.0001."""
+    configfile = workdir / "config" / "exponents.yaml"
+    configfile.write_text(
+        "grid:\n"
+        "  activation: [relu]\n"
+        "  optimizer: [adam]\n"
+        "  weight_decay: [0, 1e-4]\n"
+        "  dropout: [0.0]\n"
+        "  seed: [0]\n"
+        "optimizers:\n"
+        "  adam: {class: Adam, lr: 1e-3}\n"
+        "training: {epochs: 2, milestones: [1, 2], train_size: 1000}\n"
+    )
+    from snakemake.common.configfile import load_configfile
+
+    raw = load_configfile(str(configfile))  # how Snakemake reads it
+    assert raw["grid"]["weight_decay"][1] == "1e-4" and raw["optimizers"]["adam"]["lr"] == "1e-3"
+    study = validate_config(raw)
+    assert study["optimizers"]["adam"]["lr"] == 0.001
+    out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
+    assert "weight_decay=0.0001/" in out and "weight_decay=0.0/" in out

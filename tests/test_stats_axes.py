@@ -1,0 +1,168 @@
+"""Statistics for any axes on constructed studies: answers known by construction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ablation.axes import config_keys, strata_and_factors
+from ablation.config import format_value
+from ablation.stats.compare import leaderboard
+from ablation.stats.confusion import confused_pairs, confusion_by_config
+from ablation.stats.datasize import datasize_curve, datasize_worth
+from ablation.stats.factors import interaction_strength, interactions, marginal_means
+from ablation.stats.paired import paired_effects, paired_runs
+from ablation.stats.transfer import per_dataset, rank_agreement, transfer_findings
+from axes_helpers import BASE, EFFECTS, constructed_runs, expected_marginal
+
+N_SEEDS = 3
+
+
+@pytest.fixture(scope="module")
+def runs() -> pd.DataFrame:
+    return constructed_runs()
+
+
+def test_config_keys_are_the_varying_axes_and_the_core_four(runs):
+    assert config_keys(runs) == [
+        "dataset", "activation", "optimizer", "weight_decay", "dropout", "hidden_size",
+        "train_size",
+    ]  # fmt: skip
+    assert strata_and_factors(runs)[0] == ["dataset"]
+
+
+def test_marginal_means_of_every_axis_per_dataset(runs):
+    table = marginal_means(runs)
+    acc = table[table["metric"] == "final_test_accuracy"]
+    assert set(acc["dataset"]) == set(BASE)  # never pooled across datasets
+    for axis, levels in EFFECTS.items():
+        for level in levels:
+            for dataset in BASE:
+                row = acc[
+                    (acc["dataset"] == dataset)
+                    & (acc["axis"] == axis)
+                    & (acc["level"] == format_value(level))
+                ]
+                assert len(row) == 1, (dataset, axis, level)
+                assert row["mean"].iloc[0] == pytest.approx(
+                    expected_marginal(dataset, axis, level), abs=1e-12
+                )
+                assert row["n"].iloc[0] == 8 * N_SEEDS  # the other three axes' cells x seeds
+                assert row["n_configs"].iloc[0] == 8
+    # levels in their order: numbers ascending
+    sizes = acc[(acc["axis"] == "train_size") & (acc["dataset"] == "mnist")]["level"]
+    assert list(sizes) == ["1000", "4000"]
+
+
+def test_paired_effects_of_every_axis_against_its_first_level(runs):
+    pairs = paired_runs(runs)
+    effects = paired_effects(pairs)
+    acc = effects[effects["metric"] == "final_test_accuracy"].set_index(["dataset", "axis"])
+    for dataset in BASE:
+        for axis, levels in EFFECTS.items():
+            row = acc.loc[(dataset, axis)]
+            first, second = list(levels)
+            assert row["baseline_level"] == format_value(first)
+            expected = levels[second] - levels[first]
+            if axis == "dropout":  # +0.02 with 1000 images and +0.00 with 4000: +0.01 on average
+                expected = 0.01
+            if axis == "train_size":  # +0.04, and dropout's help shrinks by 0.02 at 4000
+                expected = 0.04 - 0.01
+            assert row["mean_delta"] == pytest.approx(expected, abs=1e-12)
+            assert row["n_pairs"] == 8 * N_SEEDS
+    # a paired difference shares the seed: the seed offsets cancel, zero spread where no
+    # interaction moves the effect
+    hidden = acc.loc[("mnist", "hidden_size")]
+    assert hidden["ci_low"] == pytest.approx(hidden["ci_high"], abs=1e-12)
+    assert not set(pairs["axis"]) & {"dataset", "optimizer", "weight_decay"}
+
+
+def test_interaction_strength_finds_the_constructed_pair(runs):
+    strength = interaction_strength(interactions(runs))
+    for dataset in BASE:
+        mine = strength[strength["dataset"] == dataset]
+        top = mine.iloc[0]
+        assert (top["axis_a"], top["axis_b"]) == ("dropout", "train_size")
+        # cell means depart from additivity by +-0.005 (half the +-0.01 interaction)
+        assert top["strength"] == pytest.approx(0.005, abs=1e-12)
+        assert mine.iloc[1:]["strength"].max() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_datasize_tables_answer_more_data_with_and_without_dropout(runs):
+    curve = datasize_curve(runs)
+    acc = curve[(curve["metric"] == "final_test_accuracy") & (curve["dataset"] == "mnist")]
+    at = acc.set_index(["train_size", "dropout"])["mean"]
+    # mean over activation and hidden size (-0.01 and +0.005) and seeds (0)
+    rest = np.mean([0.0, -0.02]) + np.mean([0.0, 0.01])
+    assert at[(1000, 0.0)] == pytest.approx(0.90 + rest, abs=1e-12)
+    assert at[(1000, 0.5)] == pytest.approx(0.90 + rest + 0.02, abs=1e-12)
+    assert at[(4000, 0.5)] == pytest.approx(0.90 + rest + 0.04, abs=1e-12)
+    worth = datasize_worth(paired_effects(paired_runs(runs)))
+    assert set(worth["axis"]) == {"train_size", "dropout"}
+    assert set(worth["metric"]) == {"final_test_accuracy", "final_gap_accuracy"}
+    assert datasize_curve(runs[runs["train_size"] == 1000]).empty  # one size: no table
+
+
+def test_leaderboard_per_dataset_never_pools(runs):
+    board = per_dataset(leaderboard, runs)
+    for dataset, part in board.groupby("dataset"):
+        assert part["rank"].min() == 1 and part["is_best"].sum() == 1
+        assert len(part) == 16  # 2 x 2 x 2 x 2 configurations
+        best = part[part["is_best"]].iloc[0]
+        assert (best["activation"], best["hidden_size"], best["train_size"]) == ("relu", 128, 4000)
+        assert best["mean"] == pytest.approx(BASE[dataset] + 0.01 + 0.04, abs=1e-12)
+
+
+def test_kendall_tau_of_constructed_ranks():
+    same = constructed_runs()
+    agreement = rank_agreement(same, n_boot=200)
+    row = agreement.iloc[0]
+    assert (row["dataset_a"], row["dataset_b"]) == ("fashion_mnist", "mnist")
+    assert row["n_configs"] == 16 and row["n_seeds"] == N_SEEDS
+    # Same effects on both datasets, but configurations tie in pairs on each
+    # (e.g. tanh + 128 = relu + 64 - 0.01 ...): tau-b of identical orders is 1
+    assert row["tau"] == pytest.approx(1.0)
+    assert row["ci_low"] == pytest.approx(1.0) and row["ci_high"] == pytest.approx(1.0)
+    # Reverse the activation effect on one dataset: four configurations, hand-counted
+    flipped = constructed_runs(flip_activation_on="fashion_mnist")
+    few = flipped[(flipped["train_size"] == 4000) & (flipped["dropout"] == 0.0)]
+    row = rank_agreement(few, n_boot=200).iloc[0]
+    # mnist order: relu128 > relu64 > tanh128 > tanh64 (0.95, 0.94, 0.93, 0.92);
+    # fashion: tanh128 > tanh64 > relu128 > relu64: 2 of 6 pairs agree -> tau = -1/3
+    assert row["tau"] == pytest.approx(-1 / 3)
+    assert row["has_interval"] and row["ci_low"] <= row["tau"] <= row["ci_high"]
+
+
+def test_transfer_findings_hold_only_where_they_agree():
+    flipped = constructed_runs(flip_activation_on="fashion_mnist")
+    findings = transfer_findings(
+        marginal_means(flipped), paired_effects(paired_runs(flipped))
+    ).set_index(["finding", "axis", "dataset"])
+    assert not findings.loc[("best level", "activation", "mnist"), "holds"]
+    assert findings.loc[("best level", "activation", "mnist"), "level"] == "relu"
+    assert findings.loc[("best level", "activation", "fashion_mnist"), "level"] == "tanh"
+    assert findings.loc[("best level", "hidden_size", "mnist"), "holds"]
+    effect = findings.xs("paired effect", level="finding")
+    assert not effect.loc[("activation", "mnist"), "holds"]
+    assert effect.loc[("train_size", "fashion_mnist"), "holds"]
+    assert rank_agreement(constructed_runs(("mnist",))).empty  # one dataset: nothing
+
+
+def test_confusion_names_classes_of_their_dataset(runs):
+    two = runs[(runs["seed"] == 0)].drop_duplicates(["dataset"])
+    confusion = pd.DataFrame(
+        [
+            {"run_id": r, "true": t, "predicted": p, "count": c}
+            for r in two["run_id"]
+            for t, p, c in ((6, 6, 90), (6, 0, 10), (0, 0, 100))
+        ]
+    )
+    by_config = confusion_by_config(confusion, two)
+    pairs = confused_pairs(by_config, top=1).set_index("dataset")
+    assert pairs.loc["fashion_mnist", ["true_name", "predicted_name"]].tolist() == [
+        "Shirt",
+        "T-shirt/top",
+    ]
+    assert pairs.loc["mnist", ["true_name", "predicted_name"]].tolist() == ["6", "0"]
+    assert pairs.loc["mnist", "rate"] == pytest.approx(0.1)
