@@ -50,9 +50,10 @@ def status(workdir: Path, *args: str) -> dict:
 
 
 def train_targets(study: dict) -> list[str]:
-    from ablation.config import grid_cells
+    from ablation.config import grid_cells, validate_config
 
-    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in grid_cells(study)]
+    cells = grid_cells(validate_config(study, source="test"))
+    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in cells]
 
 
 def snakemake_would_train(workdir: Path, study: dict) -> int:
