@@ -187,9 +187,10 @@ def run_and_interrupt(workdir: Path, study: dict, optimizer: str, seed: int) -> 
 
     Returns the cell's status while running and after the stop.
     """
-    from ablation.config import grid_cells
+    from ablation.config import grid_cells, validate_config
 
-    [target] = [t for t, c in zip(train_targets(study), grid_cells(study), strict=True)
+    cells = grid_cells(validate_config(study, source="test"))
+    [target] = [t for t, c in zip(train_targets(study), cells, strict=True)
                 if (c["optimizer"], c["seed"]) == (optimizer, seed)]  # fmt: skip
     run = run_of(optimizer, seed)
     log = workdir / "logs" / "train_model" / f"{run}.log"
@@ -240,9 +241,10 @@ def training_jobs(workdir: Path) -> dict[int, str]:
 def kill_one_job(workdir: Path, study: dict, optimizers: list, seeds: list) -> tuple[dict, dict]:
     """Train two cells one after the other; SIGKILL the first job once it has saved an epoch,
     let Snakemake start the second. Returns both cells' status at that moment."""
-    from ablation.config import grid_cells
+    from ablation.config import grid_cells, validate_config
 
-    targets = [t for t, c in zip(train_targets(study), grid_cells(study), strict=True)
+    cells = grid_cells(validate_config(study, source="test"))
+    targets = [t for t, c in zip(train_targets(study), cells, strict=True)
                if c["optimizer"] in optimizers and c["seed"] in seeds]  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "--keep-going", *targets,
