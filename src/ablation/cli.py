@@ -163,7 +163,7 @@ def _add_status(commands) -> None:
         "  done         trained, nothing to redo\n"
         "  diverged     trained, but the loss became NaN/inf (kept, not rerun)\n"
         "  stale        trained, but Snakemake will retrain it: its training config changed\n"
-        "               (stored config_hash differs), workflow/scripts/train_model.py is\n"
+        "               (stored config_hash differs), workflow/scripts/train_pack.py is\n"
         "               newer than its outputs, or the dataset file is newer (or missing\n"
         "               while other runs are to train: Snakemake then prepares it anew)\n"
         "  running      marked incomplete by Snakemake and progressing (log or resume state\n"

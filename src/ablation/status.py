@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from ablation.config import TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
 from ablation.console import format_duration
 from ablation.drift import mark_code_drift
+from ablation.packs import PACKED, TRAINED
 from ablation.snakemake_files import incomplete_markers, job_seconds, locked_outputs, marker_file
 
 STATES = ("done", "diverged", "stale", "running", "interrupted", "missing")
@@ -28,7 +29,7 @@ RUNS_DIR = "results/runs"
 RESUME_DIR = "results/.resume"
 LOG_DIR = "logs/train_model"
 BENCHMARK_DIR = "benchmarks/train_model"
-TRAIN_SCRIPT = "workflow/scripts/train_model.py"
+TRAIN_SCRIPT = "workflow/scripts/train_pack.py"  # its change retrains every run (ablation.packs)
 STALLED_AFTER = 600.0  # seconds without a sign of life before a marked run counts as interrupted
 _METRICS_COLUMNS = [
     "epoch", "split", "accuracy", "train_seconds", "status", "train_size", "config_hash",
@@ -96,11 +97,16 @@ class Workspace:
     def benchmark(self, run: str) -> Path:
         return self.root / BENCHMARK_DIR / f"{run}.tsv"
 
+    def job_outputs(self, run: str) -> list[Path]:
+        """The run's outputs and those its training pack writes for it (ablation.packs)."""
+        packed = [self.root / PACKED / run / name for name in OUTPUTS]
+        return [*self.outputs(run), *packed, self.root / TRAINED / f"{run}.json"]
+
     def marked(self, run: str) -> list[Path]:
-        return [p for p in self.outputs(run) if _relative(p, self.root) in self.incomplete]
+        return [p for p in self.job_outputs(run) if _relative(p, self.root) in self.incomplete]
 
     def is_locked(self, run: str) -> bool:
-        return any(_relative(p, self.root) in self.locked for p in self.outputs(run))
+        return any(_relative(p, self.root) in self.locked for p in self.job_outputs(run))
 
 
 def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
