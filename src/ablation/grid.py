@@ -153,6 +153,18 @@ def parse_run_path(path: str) -> dict[str, str]:
     return {axis: parts[axis] for axis in AXES if axis in parts}
 
 
+def run_axes(path: str) -> dict[str, Any]:
+    """Every axis of a run folder, as the metrics table records it.
+
+    An axis the folder omits is at its schema default; a null `train_size` is the
+    number of images the validation split leaves (what the run trained on).
+    """
+    cell = {**path_defaults(), **{a: _typed(a, v) for a, v in parse_run_path(path).items()}}
+    if cell["train_size"] is None:
+        cell["train_size"] = TRAIN_IMAGES - int(cell["validation_size"])
+    return cell
+
+
 def find_cell(config: dict, wildcards: Mapping[str, str]) -> dict[str, Any]:
     """The grid cell of a run folder: `wildcards` holds `run` (the folder) or its axes."""
     if "run" in wildcards:

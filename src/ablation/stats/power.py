@@ -217,7 +217,8 @@ def plan_sentences(plan: dict) -> list[str]:
             "cannot be estimated; "
             f"{total} seeds give a first estimate of the spread between seeds."
         ]
-    text = [f"With {run} seeds, {len(leading)} configurations are not told apart from the best."]
+    are = "configuration is" if len(leading) == 1 else "configurations are"
+    text = [f"With {run} seeds, {len(leading)} {are} not told apart from the best."]
     if not plan["resolved"].empty:
         text.append(
             f"{total} seeds in total would resolve the observed differences of "
