@@ -157,3 +157,11 @@ def test_training_subsets_are_nested_seeded_and_leave_validation_alone():
     # A larger validation set contains the smaller one: the split is one fixed permutation.
     _, more = split_indices(60_000, 12_000, None, seed=0)
     assert set(validation.tolist()) <= set(more.tolist())
+
+
+def test_another_datasets_files_are_refused(mnist_raw, tmp_path):
+    """A local_dir of MNIST files given for KMNIST (no published checksum) is caught."""
+    with pytest.raises(DataError, match="these are the mnist files, not kmnist's"):
+        prepare_dataset("kmnist", tmp_path / "root", mnist_raw)
+    with pytest.raises(DataError, match="these are the mnist files, not fashion_mnist's"):
+        prepare_dataset("fashion_mnist", tmp_path / "root", mnist_raw)

@@ -11,9 +11,18 @@ import pandas as pd
 import pytest
 import torch
 
-from ablation.config import grid_cells, run_path, validate_config
+from ablation.checkpoint import load_model
+from ablation.config import TrainConfig, grid_cells, run_path, validate_config
+from ablation.runs import run_job
 from ablation.train import select_device
 from conftest import write_config
+
+
+def gpu(test):
+    """Marked `gpu`; runs where torch sees CUDA, skipped (saying so) elsewhere."""
+    no_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA GPU")
+    return pytest.mark.gpu(no_cuda(test))
+
 
 NO_GPU = {"CUDA_VISIBLE_DEVICES": ""}  # torch then sees no GPU, even on a GPU machine
 ONE_RUN = {
@@ -42,13 +51,7 @@ def test_auto_falls_back_to_the_cpu_without_a_gpu():
     assert done.stdout.strip() == "cpu"
 
 
-def test_auto_takes_cuda_where_torch_sees_it():
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert select_device("auto").type == expected
-
-
-def test_explicit_devices():
-    assert select_device("cpu") == torch.device("cpu")
+def test_an_unknown_device_is_refused():
     with pytest.raises(RuntimeError, match="unknown|Expected one of|Invalid device"):
         select_device("tpu-of-dreams")
 
@@ -76,7 +79,7 @@ def test_workflow_default_device_without_a_gpu(workdir):
     target = f"results/runs/{run}/metrics.parquet"
     plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile), **NO_GPU)
     assert plan.returncode == 0, plan.stderr
-    train_job = plan.stdout.split("rule train_model:")[1].split("\n\n")[0]
+    train_job = plan.stdout.split("rule train_pack_")[1].split("\n\n")[0]
     assert "gpu=0" in train_job.replace(" ", "")
 
     done = _run_workflow(workdir, target, "--configfile", str(configfile), **NO_GPU)
@@ -94,7 +97,43 @@ def test_workflow_asked_for_cuda_without_a_gpu_fails_with_the_fix(workdir):
         ABLATION_DEVICE="cuda", **NO_GPU,
     )  # fmt: skip
     assert done.returncode != 0
-    shown = (
-        done.stdout + done.stderr + (workdir / "logs" / "train_model" / f"{run}.log").read_text()
-    )
+    [pack_log] = (workdir / "logs" / "train_pack").glob("*.log")  # the job's, of one run
+    shown = done.stdout + done.stderr + pack_log.read_text()
     assert "requested (ABLATION_DEVICE or --device) but torch sees no CUDA" in shown
+
+
+@gpu
+def test_a_run_trains_on_the_gpu_and_matches_the_cpu(mnist_file, tmp_path):
+    """device=auto on a CUDA machine: the run trains on the GPU, says so in its metrics,
+    reaches the CPU's accuracy (equal up to CUDA's non-determinism) and its checkpoint
+    loads on a machine without a GPU."""
+    cfg = TrainConfig(epochs=2, milestones=(1, 2), train_size=5000, validation_size=1000)
+    finals, threads = {}, torch.get_num_threads()
+    for device in ("auto", "cpu"):
+        out = tmp_path / device
+        try:
+            run_job(cfg, mnist_file, out / "metrics.parquet", out / "model.pt",
+                    out / "confusion.parquet", out / "state.pt", device=device)  # fmt: skip
+        finally:
+            torch.set_num_threads(threads)  # run_job sets one thread, as a job does
+        metrics = pd.read_parquet(out / "metrics.parquet")
+        test = metrics[(metrics["split"] == "test") & (metrics["epoch"] == 2)]
+        finals[device] = (metrics["device"].iloc[0], float(test["accuracy"].iloc[0]))
+    assert finals["auto"][0].startswith("cuda:") and finals["cpu"][0].startswith("cpu:")
+    assert finals["auto"][1] > 0.85
+    assert abs(finals["auto"][1] - finals["cpu"][1]) < 0.02
+    model, info = load_model(tmp_path / "auto" / "model.pt")  # on the CPU
+    assert next(model.parameters()).device.type == "cpu" and info["final_epoch"] == 2
+
+
+@gpu
+@pytest.mark.workflow
+def test_workflow_claims_the_gpu_where_there_is_one(workdir):
+    """Default (auto) with a GPU: each training job claims gpu=1 (one at a time by default)."""
+    configfile = write_config(workdir, ONE_RUN)
+    run = run_path(grid_cells(validate_config(ONE_RUN))[0])
+    target = f"results/runs/{run}/metrics.parquet"
+    plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile))
+    assert plan.returncode == 0, plan.stderr
+    train_job = plan.stdout.split("rule train_model:")[1].split("\n\n")[0]
+    assert "gpu=1" in train_job.replace(" ", "")

@@ -36,7 +36,7 @@ def test_this_torch_has_every_kernel():
 
 
 def test_missing_kernel_falls_back_to_autograd_with_one_warning(mnist, monkeypatch, caplog):
-    cfg = TrainConfig(activation="tanh", dropout=0.2, train_limit=300, validation_size=1000)
+    cfg = TrainConfig(activation="tanh", dropout=0.2, train_size=300, validation_size=1000)
     x, y = make_splits(cfg, mnist, torch.device("cpu"))["train"]
     fast_losses, fast_weights = _two_epochs(cfg, x, y)
 

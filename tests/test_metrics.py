@@ -74,3 +74,15 @@ def test_read_many_concatenates(tmp_path):
         write_metrics([row(run_id=f"r{i}", seed=i)], tmp_path / f"{i}.parquet")
     df = read_metrics(sorted(tmp_path.glob("*.parquet")))
     assert isinstance(df, pd.DataFrame) and df["seed"].tolist() == [0, 1, 2]
+
+
+def test_runs_written_before_an_axis_existed_read_with_its_default(tmp_path):
+    """A metrics file without `lr_scale` (older runs) reads as trained at scale 1.0."""
+    from ablation.axes import AXES
+
+    old, new = tmp_path / "old.parquet", tmp_path / "new.parquet"
+    pd.DataFrame([row(lr_scale=None, run_id="old")]).drop(columns="lr_scale").to_parquet(old)
+    write_metrics([row(lr_scale=0.5, run_id="new", lr=5e-4)], new)
+    frame = read_metrics([old, new]).set_index("run_id")
+    assert frame.loc["old", "lr_scale"] == 1.0 and frame.loc["new", "lr_scale"] == 0.5
+    assert set(AXES) <= set(frame.columns)

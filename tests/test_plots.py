@@ -93,6 +93,21 @@ def test_overfitting_panels_mark_onsets_and_best_epoch(tables):
     assert all(any(list(ln.get_xdata()) == [10.0, 10.0] for ln in ax.get_lines()) for ax in axes)
 
 
+def test_overfitting_panels_mark_noisy_rises_apart(tables):
+    runs = tables["overfitting"]
+    noisy = runs["onset_epoch"].isna()  # the runs without an onset had a rise that came back
+    runs = runs.assign(noisy_rise_epoch=pd.array([10 if n else None for n in noisy], "Int64"))
+    configs = tables["overfitting_configs"]
+    configs = configs.assign(verdict=configs["verdict"].replace("good fit", "noisy plateau"))
+    fig = plots.overfitting_panels(tables["gaps"], runs, configs)
+    lines = [ln for ax in panels(fig) for ln in ax.get_lines() if ln.get_marker() == "v"]
+    assert sum(ln.get_markerfacecolor() == "none" for ln in lines) == noisy.sum()
+    assert sum(ln.get_markerfacecolor() != "none" for ln in lines) == (~noisy).sum()
+    titles = {ax.get_title(): ax.title.get_color() for ax in panels(fig)}
+    plateau = [c for t, c in titles.items() if t.endswith("noisy plateau")]
+    assert plateau and set(plateau) == {"#d6604d"}
+
+
 def test_heatmaps_one_panel_per_regularization(tables):
     board = tables["leaderboard"]
     fig = plots.accuracy_heatmaps(board)

@@ -7,19 +7,32 @@ import re
 
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import TINY_STUDY, snakemake, write_config
+from ablation.config import grid_cells, run_path, validate_config
+from conftest import TINY_STUDY, planned_runs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
 
 def planned_jobs(workdir, configfile) -> dict[str, int]:
-    """What a dry run would execute, as {rule: count}."""
+    """What a dry run would execute, as {rule: count} (every pack as `train_pack`), and
+    under "runs" the set of runs it would train."""
     out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
     if "Nothing to be done" in out:
         return {}
     stats = out.split("Job stats:")[1].split("total")[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M)}
+    jobs: dict = {}
+    for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M):
+        rule = "train_pack" if m[1].startswith("train_pack_") else m[1]
+        jobs[rule] = jobs.get(rule, 0) + int(m[2])
+    jobs["runs"] = planned_runs(out)
+    return jobs
+
+
+def runs_of(study: dict, **where) -> set[str]:
+    cells = grid_cells(validate_config(study))
+    return {run_path(c) for c in cells if all(c[k] == v for k, v in where.items())}
 
 
 @pytest.fixture
@@ -65,7 +78,8 @@ def test_new_axis_value_runs_only_new_cells(study_run):
     study["grid"]["seed"].append(2)
     study["grid"]["dropout"] = [0.0]
     jobs = planned_jobs(workdir, write_config(workdir, study, "more_seeds.yaml"))
-    assert jobs["train_model"] == 4
+    assert jobs["runs"] == runs_of(study, seed=2) and jobs["train_model"] == 4
+    assert jobs["train_pack"] == 2  # 4 runs of one data order: 2 packs keep both cores busy
     assert jobs["aggregate_metrics"] == 1
     assert "prepare_data" not in jobs
 
@@ -79,7 +93,8 @@ def test_changed_preset_reruns_only_its_cells(study_run):
         "rmsprop": {"class": "RMSprop", "lr": 0.001},
     }
     jobs = planned_jobs(workdir, write_config(workdir, study, "slower_sgd.yaml"))
-    assert jobs["train_model"] == 4  # the sgd cells only
+    assert jobs["runs"] == runs_of(study, optimizer="sgd")  # the sgd cells only
+    assert jobs["train_model"] == 4
 
 
 def test_changed_training_setting_reruns_every_cell(study_run):
@@ -87,4 +102,40 @@ def test_changed_training_setting_reruns_every_cell(study_run):
     study = copy.deepcopy(TINY_STUDY)
     study["training"] = {**study["training"], "epochs": 3, "milestones": [1, 2, 3]}
     jobs = planned_jobs(workdir, write_config(workdir, study, "longer.yaml"))
-    assert jobs["train_model"] == 8
+    assert jobs["runs"] == runs_of(study) and jobs["train_model"] == 8
+
+
+def test_selection_model_and_seeds_overlay_on_the_real_study(study_run):
+    from ablation.cli import main
+
+    workdir, configfile = study_run
+    stats = workdir / "results" / "stats"
+    board = pd.read_csv(stats / "leaderboard.csv")
+    assert (board["selected_on"] == "validation").all() and board["rank"].tolist() == [1, 2, 3, 4]
+    assert board["selection_mean"].is_monotonic_decreasing  # ranked on validation ...
+    assert set(board["test_rank"]) == {1, 2, 3, 4}  # ... the test rank only shown
+    assert board["tested"].sum() == 3 and board["n_pairs"].tolist() == [2, 2, 2, 2]
+    early = pd.read_csv(stats / "leaderboard_early_stopping.csv")
+    assert (early["view"] == "early_stopping").all() and len(early) == 4
+    anova = pd.read_csv(stats / "anova.csv").set_index("term")
+    assert set(anova.index) == {
+        "activation",
+        "optimizer",
+        "activation:optimizer",
+        "seed",
+        "residual",
+    }
+    assert anova.loc["residual", "df"] == 8 - 5 and anova["n_runs"].eq(8).all()
+    html = (workdir / "reports" / "summary.html").read_text()
+    for part in ('id="selection-explain"', 'id="anova-table"', 'id="early-stopping-table"',
+                 "Chosen on validation accuracy", "type II ANOVA"):  # fmt: skip
+        assert part in html, part
+
+    overlay = workdir / "config" / "seeds_overlay.yaml"
+    args = ["seeds-overlay", "-d", str(workdir), "--configfile", "config/study.yaml"]
+    assert main([*args, "-o", "config/seeds_overlay.yaml"]) == 0
+    seeds = yaml.safe_load(overlay.read_text())["grid"]["seed"]
+    assert seeds[:2] == [0, 1] and len(seeds) >= 2
+    planned = snakemake(workdir, "-n", "--configfile", str(configfile), str(overlay)).stdout
+    trains = re.search(r"^train_model\s+(\d+)$", planned, re.M)
+    assert int(trains[1] if trains else 0) == 4 * (len(seeds) - 2)  # only the new seeds' runs

@@ -22,6 +22,9 @@ def milestone_wide(metrics: pd.DataFrame) -> pd.DataFrame:
     measured = metrics[metrics["split"] != "train_running"]
     wide = measured.set_index(["run_id", "epoch", "split"])[["loss", "accuracy"]].unstack("split")
     wide.columns = [f"{split}_{value}" for value, split in wide.columns]
+    # A run that diverged before its first milestone has no rows: keep the columns anyway.
+    measured_columns = [f"{s}_{v}" for s in ("train", "test") for v in ("loss", "accuracy")]
+    wide = wide.reindex(columns=[*wide.columns.difference(measured_columns), *measured_columns])
     wide = wide.reset_index()
     axes_of_run = measured.drop_duplicates("run_id").set_index("run_id")[keys[1:]]
     wide = axes_of_run.join(wide.set_index("run_id"), how="inner").rename_axis("run_id")

@@ -181,6 +181,7 @@ def parse_blobs(
     sha = {key: hashlib.sha256(b).hexdigest() for key, b in blobs.items()}
     for key, digest in KNOWN_SHA256.get(name, {}).items():
         if sha[key] != digest:
+            _refuse_foreign(name, sha, where)
             raise DataError(
                 f"{where[key]}: content differs from the published {name} file "
                 f"(sha256 {sha[key][:12]}..., expected {digest[:12]}...); the file is truncated "
@@ -200,10 +201,22 @@ def parse_blobs(
                 f"{where[split + '_labels']}: {found}, expected {count} labels in 0..9; "
                 f"provide the original {name} file"
             )
+    _refuse_foreign(name, sha, where)
     tensors = {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
     for key in ("train_labels", "test_labels"):
         tensors[key] = tensors[key].long()
     return Dataset(**tensors, name=name, sha256=sha, classes=class_names(name))
+
+
+def _refuse_foreign(name: str, sha: dict[str, str], where: dict[str, str]) -> None:
+    """Files of another dataset (a local_dir meant for it) are named as such."""
+    for other, digests in KNOWN_SHA256.items():
+        if other != name and sha["train_images"] == digests["train_images"]:
+            raise DataError(
+                f"{where['train_images']}: these are the {other} files, not {name}'s; "
+                f"put {name}'s in {DATASET_CLASSES[name]}/raw/ of a folder of datasets "
+                f"(data.local_dir or {DATA_DIR_ENV})"
+            )
 
 
 def split_indices(

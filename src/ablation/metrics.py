@@ -124,6 +124,25 @@ def with_added_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def runs_dataset(root: str | Path):
+    """Every run's metrics below `root` (results/runs) as one `pyarrow.dataset.Dataset`.
+
+    Run folders are Hive-style `key=value` segments of varying depth (an axis at its
+    default is left out); they are read as partitions typed like the metrics columns.
+    """
+    import pyarrow.dataset as ds
+
+    from ablation.axes import AXES
+
+    partitions = pa.schema([METRICS_SCHEMA.field(axis) for axis in AXES])
+    return ds.dataset(
+        sorted(str(p) for p in Path(root).rglob("metrics.parquet")),
+        schema=METRICS_SCHEMA,
+        partitioning=ds.partitioning(partitions, flavor="hive"),
+        partition_base_dir=str(root),
+    )
+
+
 def write_frame(df: pd.DataFrame, path: str | Path, csv: bool = False) -> None:
     """Write an analysis table to Parquet (and CSV beside it) atomically."""
     path = Path(path)

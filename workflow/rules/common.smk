@@ -4,6 +4,8 @@ import os
 import sys
 
 import ablation.config as study
+from ablation import steps
+from ablation.report.figures import FIGURES
 
 
 def _validated(config):
@@ -63,6 +65,32 @@ def uses_gpu():
     import torch
 
     return int(torch.cuda.is_available())
+
+
+def step_inputs(step):
+    return {name: steps.table_path(name) for name in step.reads}
+
+
+def step_outputs(step):
+    """The step's tables (with their CSV) or figures (with their caption), by name."""
+    outputs = {}
+    for name in step.makes:
+        path = steps.output_path(step, name)
+        if step.draws:
+            section = FIGURES[name].section.replace("-", " ").capitalize()
+            caption = f"../report/{name}.rst"
+            path = report(
+                path, caption=caption, category="Figures", subcategory=section
+            )
+        outputs[name] = path
+        if name in steps.CSV_TABLES:
+            outputs[f"{name}_csv"] = path.removesuffix(".parquet") + ".csv"
+    return outputs
+
+
+def step_settings(step):
+    """Only the settings a step uses: changing a threshold reruns just the steps it affects."""
+    return {key: STUDY["analysis"][key] for key in step.settings}
 
 
 def final_targets():

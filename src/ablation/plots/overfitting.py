@@ -45,8 +45,8 @@ def overfitting_panels(
     Returns
     -------
     Figure; solid = train loss, dotted = test loss, one thin line per seed;
-    triangle = overfitting onset of that seed; green vertical line = median
-    epoch of lowest validation loss.
+    triangle = overfitting onset of that seed (open: a noisy rise that came back);
+    green vertical line = median epoch of lowest validation loss.
     """
     if gaps.empty or configs.empty:
         return empty_figure("No runs finished yet.")
@@ -65,9 +65,10 @@ def overfitting_panels(
         squeeze=False,
     )
     onsets = runs.set_index("run_id")["onset_epoch"]
+    noisy = runs.set_index("run_id").get("noisy_rise_epoch", pd.Series(dtype="Int64"))
     for ax, (_, config) in zip(axes.flat, shown.iterrows(), strict=False):
         mine = gaps[matches(gaps, config, keys)]
-        _draw_runs(ax, mine, onsets)
+        _draw_runs(ax, mine, onsets, noisy)
         if pd.notna(config.get("best_val_epoch_median")):
             ax.axvline(config["best_val_epoch_median"], color="C2", linewidth=1.2)
         ax.set_title(
@@ -87,10 +88,19 @@ def overfitting_panels(
         Line2D([], [], color="C0", label="train loss (one line per seed)"),
         Line2D([], [], color="C3", linestyle=":", label="test loss"),
         Line2D([], [], color="C3", marker="v", linestyle="", label="overfitting onset"),
+        Line2D(
+            [],
+            [],
+            color="C3",
+            marker="v",
+            markerfacecolor="none",
+            linestyle="",
+            label="noisy rise that came back",
+        ),  # fmt: skip
         Line2D([], [], color="C2", label="median epoch of lowest validation loss"),
     ]
     fig.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, frameon=False
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, frameon=False
     )
     title = "Train vs test loss per configuration (title: verdict over seeds)"
     if n < total:
@@ -124,13 +134,12 @@ def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> pd.DataFrame:
     return configs.sort_values(keys, ignore_index=True)
 
 
-def _draw_runs(ax: plt.Axes, mine: pd.DataFrame, onsets: pd.Series) -> None:
+def _draw_runs(ax: plt.Axes, mine: pd.DataFrame, onsets: pd.Series, noisy: pd.Series) -> None:
     for run_id, run in mine.groupby("run_id"):
         run = run.sort_values("epoch")
         ax.plot(run["epoch"], run["train_loss"], color="C0", linewidth=1)
         ax.plot(run["epoch"], run["test_loss"], color="C3", linewidth=1, linestyle=":")
-        onset = onsets.get(run_id, pd.NA)
-        if pd.notna(onset):
-            at = run[run["epoch"] == onset]["test_loss"]
-            if len(at):
-                ax.plot([onset], at.iloc[:1], marker="v", color="C3", markersize=7)
+        for epoch, face in ((onsets.get(run_id, pd.NA), "C3"), (noisy.get(run_id, pd.NA), "none")):
+            at = run[run["epoch"] == epoch]["test_loss"] if pd.notna(epoch) else []
+            if len(at):  # filled: overfitting onset; open: a rise that came back
+                ax.plot([epoch], at.iloc[:1], marker="v", color="C3", mfc=face, markersize=7)

@@ -1,8 +1,8 @@
 """The report's sections for any axes: paired effects, more data, transfer between datasets.
 
 Each builder turns a statistics table into rows the template prints; none computes
-a statistic. `AXES_FIGURES` draws their figures, `figure_applies` says whether a
-study has what a figure needs (a varying training-set size, several datasets).
+a statistic. `AXES_FIGURES` draws their figures (a short note in place of a figure
+whose study lacks what it shows: a varying training-set size, several datasets).
 """
 
 from __future__ import annotations
@@ -20,26 +20,12 @@ from ablation.report.inputs import ReportInputs
 
 Tables = Mapping[str, pd.DataFrame]
 
-# name -> (how it is drawn from the tables, whether the study has what it needs)
-AXES_FIGURES: dict[str, tuple[Callable[[Tables, float], Any], Callable[[Tables], bool]]] = {
-    "paired_changes": (
-        lambda t, c: plots.paired_effects_plot(t["paired_effects"]),
-        lambda t: len(t["paired_effects"]) > 0,
-    ),
-    "datasize": (
-        lambda t, c: plots.datasize_plot(t["datasize_curve"]),
-        lambda t: len(t["datasize_curve"]) > 0,
-    ),
-    "transfer": (
-        lambda t, c: plots.transfer_plot(t["leaderboard"], t["rank_agreement"]),
-        lambda t: len(t["rank_agreement"]) > 0,
-    ),
+# name -> how it is drawn from the tables (and the confidence of the study)
+AXES_FIGURES: dict[str, Callable[[Tables, float], Any]] = {
+    "paired_changes": lambda t, c: plots.paired_effects_plot(t["paired_effects"]),
+    "datasize": lambda t, c: plots.datasize_plot(t["datasize_curve"]),
+    "transfer": lambda t, c: plots.transfer_plot(t["leaderboard"], t["rank_agreement"]),
 }
-
-
-def figure_applies(name: str, tables: Tables) -> bool:
-    """False for a figure of this module whose study lacks what it shows."""
-    return name not in AXES_FIGURES or AXES_FIGURES[name][1](tables)
 
 
 def axes_context(inputs: ReportInputs) -> dict[str, Any]:

@@ -161,11 +161,7 @@ def early_stopping(board: pd.DataFrame, final: pd.DataFrame, level: str) -> list
     if board.empty or board["mean"].isna().all():
         return []
     best = board.sort_values("rank").iloc[0]
-    same = (
-        len(final)
-        and config_label(final.sort_values("rank").iloc[0]) == config_label(best)
-        and best.get("dataset") is None
-    )
+    same = len(final) and config_label(final.sort_values("rank").iloc[0]) == config_label(best)
     choice = "the choice is the same" if same else f"the choice is {config_label(best)}"
     return [
         f"With early stopping (each run taken at its epoch of lowest validation loss), {choice}, "
@@ -257,11 +253,17 @@ def _anova_note(table: pd.DataFrame) -> list[str]:
 
 
 def _marginal_spread(marginal: pd.DataFrame) -> list[str]:
-    """Fallback without the ANOVA table: the spread of marginal means per axis."""
+    """Fallback without the ANOVA table: the spread of marginal means per axis (per dataset)."""
     rows = marginal[marginal["metric"] == "final_test_accuracy"] if len(marginal) else marginal
     rows = rows.dropna(subset=["mean"]) if len(rows) else rows
+    if rows.empty:
+        return []
+    return [s for dataset, part in _by_dataset(rows) for s in _widest_axis(part, dataset)]
+
+
+def _widest_axis(rows: pd.DataFrame, dataset: str | None) -> list[str]:
     spans = []
-    for axis, part in rows.groupby("axis", sort=False) if len(rows) else []:
+    for axis, part in rows.groupby("axis", sort=False):
         if len(part) < 2:
             continue
         top, bottom = part.loc[part["mean"].idxmax()], part.loc[part["mean"].idxmin()]
@@ -269,8 +271,9 @@ def _marginal_spread(marginal: pd.DataFrame) -> list[str]:
     if not spans:
         return []
     span, axis, top, bottom = max(spans, key=lambda s: s[0])
+    where = f"On {dataset}, averaged" if dataset else "Averaged"
     return [
-        f"Averaged over everything else, final test accuracy is {pct(top['mean'])} with "
+        f"{where} over everything else, final test accuracy is {pct(top['mean'])} with "
         f"{label(axis)} {top['level']} and {pct(bottom['mean'])} with "
         f"{bottom['level']} ({points(span, sign=False)} apart, n = {int(top['n'])} and "
         f"{int(bottom['n'])} runs; no model of the design was fitted, so untested)."

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ablation import provenance as env
 from ablation.axes import CORE_AXES, config_keys, config_label, label
+from ablation.grid import run_axes
 from ablation.io import write_text_atomic
 from ablation.report import provenance
 from ablation.report.axes_sections import axes_context
@@ -69,6 +70,7 @@ def build_html(
         "study": study,
         "training": study.get("training", {}),
         "dataset": study.get("data", {}).get("dataset", "mnist"),
+        **_class_words(inputs.runs, study),
         "level": f"{confidence:.0%}",
         "alpha": alpha,
         "findings": headline_findings(inputs, len(expected_runs), confidence, alpha),
@@ -90,6 +92,16 @@ def build_html(
     return _template().render(**context)
 
 
+def _class_words(runs: pd.DataFrame, study: Mapping[str, Any]) -> dict[str, str]:
+    """What the ten classes are called: digits on MNIST alone, else classes (clothes...)."""
+    if len(runs) and "dataset" in runs:
+        datasets = set(runs["dataset"])
+    else:
+        datasets = {(study.get("data") or {}).get("dataset", "mnist")}
+    digits = datasets <= {"mnist"}
+    return {"item": "digit" if digits else "class", "items": "digits" if digits else "classes"}
+
+
 # ----------------------------------------------------------------------------- the grid
 
 
@@ -100,7 +112,7 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
     seeds: dict[tuple, int] = {}
     keys = config_keys(runs) if len(runs) else list(CORE_AXES)
     for run in expected_runs:
-        key = _config_key(_path_axes(run), keys)
+        key = _config_key(run_axes(run), keys)
         seeds[key] = seeds.get(key, 0) + 1
     return {
         "n_expected": len(expected_runs),
@@ -111,11 +123,6 @@ def grid_status(expected_runs: Sequence[str], runs: pd.DataFrame) -> dict[str, A
         "keys": keys,
         "columns": [{"key": k, "label": label(k)} for k in keys],
     }
-
-
-def _path_axes(run: str) -> dict[str, str]:
-    """Every `axis=value` segment of a run folder (whatever axes the study has)."""
-    return dict(part.split("=", 1) for part in Path(run).parts if "=" in part)
 
 
 def _config_key(cell: Mapping[str, Any], keys: Sequence[str]) -> tuple:
@@ -227,10 +234,6 @@ def _grouped_records(table: pd.DataFrame, by: list[str]) -> dict[tuple, list[dic
     for record in _records(_sorted(table, by)):
         grouped.setdefault(_config_key(record, keys), []).append(record)
     return grouped
-
-
-def _tuple(key: Any) -> tuple:
-    return key if isinstance(key, tuple) else (key,)
 
 
 def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:

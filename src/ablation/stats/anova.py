@@ -122,7 +122,8 @@ def factorial_anova(
         return _note(
             response,
             len(y),
-            f"too few runs ({len(y)}) for a model of {len(factors)} axes: "
+            f"too few runs ({len(y)}) for a model of {len(factors)} "
+            f"{'axis' if len(factors) == 1 else 'axes'}: "
             f"{residual_df} residual degrees of freedom",
         )
     kinds = {f: "main" for f in factors} | {b: "block" for b in blocks}

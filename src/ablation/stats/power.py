@@ -76,7 +76,11 @@ def ttest_power(effect: np.ndarray, n: np.ndarray, alpha: float) -> np.ndarray:
     df = n - 1.0
     crit = stats.t.isf(alpha / 2, df)
     nc = effect * np.sqrt(n)
-    return stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
+    exact = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
+    # scipy's noncentral t returns NaN far in its tail (large df and nc, power near 1):
+    # there the normal approximation is exact to many digits
+    normal = stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc)
+    return np.where(np.isnan(exact), normal, exact)
 
 
 def seeds_needed(
@@ -100,11 +104,19 @@ def seeds_needed(
     out[np.isfinite(sd) & (sd == 0) & (diff > 0)] = 2.0  # the same difference every seed
     todo = np.flatnonzero(np.isfinite(effect) & (sd > 0))
     if len(todo):
-        n = np.arange(2, max_seeds + 1, dtype=float)
-        reached = ttest_power(effect[todo][:, None], n[None, :], alpha) >= power
-        first = np.where(reached.any(axis=1), n[reached.argmax(axis=1)], np.inf)
-        out[todo] = first
+        out[todo] = _first_n(effect[todo], alpha, power, max_seeds)
     return out
+
+
+def _first_n(effect: np.ndarray, alpha: float, power: float, max_seeds: int) -> np.ndarray:
+    """Smallest n in 2..max_seeds with `power` (power rises with n): bisection, all at once."""
+    low, high = np.ones_like(effect), np.full_like(effect, float(max_seeds))
+    enough = ttest_power(effect, high, alpha) >= power
+    while np.any(high - low > 1):
+        mid = np.floor((low + high) / 2)
+        ok = ttest_power(effect, mid, alpha) >= power
+        high, low = np.where(ok, mid, high), np.where(ok, low, mid)
+    return np.where(enough, high, np.inf)
 
 
 def probability_of_improvement(
@@ -205,7 +217,8 @@ def plan_sentences(plan: dict) -> list[str]:
             "cannot be estimated; "
             f"{total} seeds give a first estimate of the spread between seeds."
         ]
-    text = [f"With {run} seeds, {len(leading)} configurations are not told apart from the best."]
+    are = "configuration is" if len(leading) == 1 else "configurations are"
+    text = [f"With {run} seeds, {len(leading)} {are} not told apart from the best."]
     if not plan["resolved"].empty:
         text.append(
             f"{total} seeds in total would resolve the observed differences of "

@@ -18,7 +18,7 @@ STATS_TARGETS = [
     f"results/stats/{name}.csv"
     for name in (
         "leaderboard", "seed_summary", "marginal_means", "interactions", "overfitting",
-        "overfitting_configs", "regularization_effects", "anomalies", "confused_pairs",
+        "overfitting_configs", "regularization_effects", "anomalies", "confused_pairs", "anova",
     )
 ]  # fmt: skip
 
@@ -37,9 +37,13 @@ def test_analysis_rules_on_a_real_study(workdir):
     board = pd.read_csv(stats / "leaderboard.csv")
     assert len(board) == 2 and board["rank"].tolist() == [1, 2]
     assert board["is_best"].tolist() == [True, False]
-    assert board["mean"].is_monotonic_decreasing and board["mean"].between(0.5, 1).all()
+    assert board["selection_mean"].is_monotonic_decreasing  # ranked on validation
+    assert board["mean"].between(0.5, 1).all()  # reported on test (in any order)
     assert not board["has_interval"].any()  # one seed: no interval, no test
-    assert board["indistinguishable_from_best"].all()
+    assert board["indistinguishable_from_best"].all() and not board["tested"].any()
+    assert (board["selected_on"] == "validation").all()
+    anova = pd.read_csv(stats / "anova.csv")  # two runs, one axis: the model says why not
+    assert len(anova) == 1 and "too few runs (2)" in anova["note"].iloc[0]
 
     runs = pd.read_parquet(stats / "overfitting.parquet")
     assert len(runs) == 2 and runs["validation_available"].all()
@@ -75,6 +79,7 @@ def test_analysis_rules_on_a_real_study(workdir):
     ).stdout
     jobs = set(re.findall(r"^rule (\w+):", planned, re.M))
     assert "analyze_overfitting" in jobs and "train_model" not in jobs
+    assert not any(job.startswith("train_pack") for job in jobs)
 
 
 def test_defaults_live_in_the_schema_and_match_the_functions_and_config():
