@@ -1,8 +1,9 @@
 # Ablation study of the classic MNIST network (see README.md).
 #
 # results/
-#   data/<dataset>.pt                      the dataset as compact uint8 tensors (prepare_data)
+#   data/<dataset>.pt                      each dataset as compact uint8 tensors (prepare_data)
 #   runs/activation=A/optimizer=O/weight_decay=W/dropout=D/seed=S/
+#                                          (+ any other axis off its default, docs/axes.md)
 #       metrics.parquet                    tidy metrics of one run (train_model)
 #       confusion.parquet                  its final test confusion matrix
 #       model.pt                           its weights, config and final metrics

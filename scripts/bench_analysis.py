@@ -11,14 +11,19 @@ the leaderboard) as a ratio to the rest of the analysis.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from ablation.aggregate import run_summary
-from ablation.stats.analyze import timed_all
-from ablation.stats.synthetic import synthetic_study
+from ablation import steps
+from ablation.aggregate import config_summary, run_summary
+from ablation.stats.analyze import analysis_defaults
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the synthetic study
+from synthetic import synthetic_study  # noqa: E402
 
 TARGET_SECONDS = 5.0
-ADDED = ("leaderboard", "leaderboard_early_stopping", "anova")  # selection, power, model
+ADDED = ("analyze_leaderboard", "analyze_anova")  # selection, power, model
 
 
 def main() -> None:
@@ -31,9 +36,11 @@ def main() -> None:
     for _ in range(args.repeat):
         started = time.perf_counter()
         runs = run_summary(metrics)
-        steps = {"run_summary": time.perf_counter() - started}
-        steps.update(timed_all(metrics, runs, confusion))
-        best = {k: min(v, best.get(k, v)) for k, v in steps.items()}
+        seconds = {"run_summary": time.perf_counter() - started}
+        aggregates = {"metrics": metrics, "runs": runs, "confusion": confusion}
+        tables = {**aggregates, "summary": config_summary(runs)}
+        steps.run_all(tables, analysis_defaults(), draw=False, seconds=seconds)
+        best = {k: min(v, best.get(k, v)) for k, v in seconds.items()}
     for step, seconds in best.items():
         print(f"  {step:28s} {seconds:7.3f} s{'   (selection / model)' if step in ADDED else ''}")
     total = sum(best.values())

@@ -3,7 +3,8 @@
     python scripts/bench_analysis_axes.py [--seeds 4] [--epochs 100]
 
 Prints, side by side with the default 108-run grid as the baseline (same call, same
-machine), the seconds of every statistics step, every figure and the page, the
+machine), the seconds of every statistics and figure step (`ablation.steps`), of
+turning the figures into PNG and of the page, the
 totals, the report size and the ratios; and the 7-axis study against the targets of
 10 s for its statistics and 10 MB for its report. The study: 2
 datasets x 2 activations x 2 optimizers x 2 weight decays x 2 dropouts x 2 widths
@@ -18,12 +19,12 @@ import sys
 import time
 from pathlib import Path
 
+from ablation import steps
 from ablation.aggregate import config_summary, run_summary
-from ablation.report.axes_sections import figure_applies
-from ablation.report.build import FIGURE_MAKERS
+from ablation.report.figures import FIGURES
 from ablation.report.inputs import ReportInputs
 from ablation.report.render import build_html
-from ablation.stats.analyze import analyze_all, timed_all
+from ablation.stats.analyze import analysis_defaults
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the synthetic study
 from synthetic import DEFAULT_GRID, synthetic_study  # noqa: E402
@@ -41,38 +42,32 @@ TARGET_SECONDS, TARGET_MB = 10.0, 10.0
 
 
 def measure(grid: dict, epochs: int) -> tuple[dict[str, float], float, int]:
-    """Seconds of every statistics step, figure and the page; report megabytes; runs."""
+    """Seconds of every step (`ablation.steps`), of the PNGs and the page; megabytes; runs."""
     from ablation import plots
 
     metrics, confusion = synthetic_study(grid, epochs=epochs)
     started = time.perf_counter()
     runs = run_summary(metrics)
-    steps = {"run_summary": time.perf_counter() - started}
-    steps.update(timed_all(metrics, runs, confusion))
-    tables = {
-        "metrics": metrics, "runs": runs, "summary": config_summary(runs),
-        **analyze_all(metrics, runs, confusion),
+    aggregates = {
+        "metrics": metrics, "runs": runs, "confusion": confusion, "summary": config_summary(runs),
     }  # fmt: skip
-    figures, drawing = {}, {}
-    for name, make in FIGURE_MAKERS.items():
-        if figure_applies(name, tables):
-            begun = time.perf_counter()
-            figures[name] = plots.figure_bytes(make(tables, 0.95))
-            drawing[f"figure {name}"] = time.perf_counter() - begun
+    seconds = {"aggregate (run_summary)": time.perf_counter() - started}
+    made = steps.run_all(aggregates, analysis_defaults(), seconds=seconds)
     begun = time.perf_counter()
-    inputs = ReportInputs(**{k: v for k, v in tables.items() if k in ReportInputs.fields()})
+    figures = {name: plots.figure_bytes(made[name]) for name in FIGURES}
+    seconds["figures as PNG"] = time.perf_counter() - begun
+    begun = time.perf_counter()
+    inputs = ReportInputs(**{k: v for k, v in made.items() if k in ReportInputs.fields()})
     html = build_html(inputs, figures, {"analysis": {}}, sorted(runs["run_id"]))
-    seconds = {
-        **steps,
-        **drawing,
-        "page": time.perf_counter() - begun,
-        "= statistics": sum(steps.values()),
-        "= figures": sum(drawing.values()),
+    seconds["page"] = time.perf_counter() - begun
+    analysis = [k for k in seconds if k.startswith(("aggregate", "analyze_"))]
+    drawing = [k for k in seconds if k.startswith("plot_") or k == "figures as PNG"]
+    totals = {
+        "= statistics": sum(seconds[k] for k in analysis),
+        "= figures": sum(seconds[k] for k in drawing),
     }
-    seconds["= analysis and report"] = (
-        seconds["= statistics"] + seconds["= figures"] + seconds["page"]
-    )
-    return seconds, len(html.encode()) / 1e6, metrics["run_id"].nunique()
+    totals["= analysis and report"] = totals["= statistics"] + totals["= figures"] + seconds["page"]
+    return {**seconds, **totals}, len(html.encode()) / 1e6, metrics["run_id"].nunique()
 
 
 def main() -> None:

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Check the pipeline on a CUDA machine, in under three minutes, offline:
-#   1. `ablation bench` on the GPU (tutorial loop, autograd loop, pipeline, floor),
-#   2. the same on one CPU thread of this machine, for comparison,
-#   3. a 2-epoch training job on the GPU through ablation.runs.run_job (what each
-#      Snakemake job runs), checking that its metrics say it ran on CUDA.
+# Check the pipeline on a CUDA machine and measure the default study on it, offline:
+#   1. a python with torch (CUDA build) and this project (pip only if needed; missing
+#      dependencies from wheels in $WHEELHOUSE or shared/wheels),
+#   2. the GPU-marked tests: a packed run equals its runs alone, reruns are identical,
+#      accuracies agree with the CPU's (tests/test_packs.py -m gpu),
+#   3. `ablation bench` on the GPU (one epoch, the pipeline's loop next to autograd),
+#   4. the default study end to end through Snakemake, packed, device auto, with all
+#      cores: wall time split into start-up, training, evaluation and analysis/report
+#      tail (`ablation bench --study --ways packed`),
+#   5. the same study scaled to 2 epochs, packed next to one job per run.
 # Usage, from the project folder or anywhere:  bash scripts/gpu_check.sh
-# Figures and metrics go to $OUT (default: a new temporary folder).
-# Needs python with torch (CUDA build); installs this project with pip only if needed,
-# and missing dependencies from wheels in $WHEELHOUSE or shared/wheels when offline.
-# MNIST's four original files: $MNIST_RAW, shared/data/MNIST/raw or ../shared/data/MNIST/raw.
+# STUDY_EPOCHS (default 100) scales step 4 where GPU time is short; SKIP_COMPARE=1 skips 5.
+# Figures go to $OUT (default: a new temporary folder). MNIST's four original files:
+# $ABLATION_DATA_DIR/MNIST/raw, $MNIST_RAW, shared/data/MNIST/raw or ../shared/data/MNIST/raw.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$(mktemp -d)}
@@ -36,7 +40,7 @@ fi
 "$PY" -c 'import torch; torch.cuda.is_available() and print(torch.cuda.get_device_name(0))'
 
 say "the ablation package"
-deps='import ablation.bench, ablation.runs, yaml, jsonschema, pandas, pyarrow'
+deps='import ablation.bench, ablation.runs, snakemake, pytest, yaml, jsonschema, pandas, pyarrow, statsmodels, seaborn'
 if ! "$PY" -c "$deps" 2>/dev/null; then
   echo "not importable as installed; trying: pip install -e ."
   "$PY" -m pip install -q -e . 2>&1 | tail -2 || true
@@ -52,60 +56,48 @@ for wheels in ${WHEELHOUSE:-} shared/wheels ../shared/wheels; do
   echo "installing missing dependencies from $wheels"
   missing=$("$PY" -c 'import importlib.util as u
 print(" ".join(p for m, p in [("yaml", "pyyaml"), ("jsonschema", "jsonschema"),
-      ("pandas", "pandas"), ("pyarrow", "pyarrow")] if u.find_spec(m) is None))')
+      ("pandas", "pandas"), ("pyarrow", "pyarrow"), ("snakemake", "snakemake"),
+      ("pytest", "pytest"), ("statsmodels", "statsmodels"), ("seaborn", "seaborn")]
+      if u.find_spec(m) is None))')
   "$PY" -m pip install -q --no-index --find-links "$wheels" $missing 2>&1 | tail -2
 done
 "$PY" -c "$deps" || { echo "FAIL: missing modules (see above); put their wheels in shared/wheels"; exit 1; }
 
 RAW=""
-for d in ${MNIST_RAW:-} shared/data/MNIST/raw ../shared/data/MNIST/raw; do
+for d in ${ABLATION_DATA_DIR:+$ABLATION_DATA_DIR/MNIST/raw} ${MNIST_RAW:-} shared/data/MNIST/raw ../shared/data/MNIST/raw; do
   [ -e "$d/train-images-idx3-ubyte.gz" ] || [ -e "$d/train-images-idx3-ubyte" ] && { RAW=$d; break; }
 done
-[ -n "$RAW" ] || { echo "FAIL: MNIST raw files not in shared/data/MNIST/raw or ../shared/..."; exit 1; }
+[ -n "$RAW" ] || { echo "FAIL: MNIST raw files not found (set ABLATION_DATA_DIR or MNIST_RAW)"; exit 1; }
 echo "MNIST files: $RAW"
+export ABLATION_DATA_DIR=${ABLATION_DATA_DIR:-$(cd "$RAW/../.." && pwd)}
 DEVICE=cuda
 "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' || DEVICE=cpu
+CORES=$(nproc)
 status=0
+
+say "GPU-marked tests (packed = alone on $DEVICE, reruns identical, agreement with the CPU)"
+timeout 300 "$PY" -m pytest -q -m gpu -rs tests/test_packs.py 2>&1 | tail -5 \
+  || { echo "FAIL: GPU tests"; status=1; }
 
 say "ablation bench on $DEVICE (50,000 images, 2 rounds)"
 timeout 150 "$PY" -m ablation.bench --local-dir "$RAW" --device "$DEVICE" --repeats 2 \
-  --json "$OUT/bench_$DEVICE.json" || { echo "FAIL: bench on $DEVICE"; status=1; }
+  --skip-tutorial --json "$OUT/bench_$DEVICE.json" || { echo "FAIL: bench on $DEVICE"; status=1; }
 
-say "ablation bench on 1 CPU thread (no tutorial loop, 2 rounds)"
-timeout 60 "$PY" -m ablation.bench --local-dir "$RAW" --device cpu --threads 1 --repeats 2 \
-  --skip-tutorial --json "$OUT/bench_cpu.json" || { echo "FAIL: bench on the CPU"; status=1; }
+say "the default study, ${STUDY_EPOCHS:-100} epochs, packed, --cores $CORES, device auto"
+started=$(date +%s)
+timeout 1800 "$PY" -m ablation.bench --study config/config.yaml --epochs "${STUDY_EPOCHS:-100}" \
+  --cores "$CORES" --device auto --ways packed --local-dir "$RAW" --json "$OUT/study.json" \
+  || { echo "FAIL: the default study"; status=1; }
+echo "(this step: $(( $(date +%s) - started )) s, dataset preparation included)"
 
-say "a 2-epoch training job with device auto"
-timeout 120 "$PY" - "$RAW" "$OUT" <<'EOF' || status=1
-import sys, tempfile, time
-from pathlib import Path
-
-import pandas as pd
-import torch
-
-from ablation.config import TrainConfig
-from ablation.data import prepare_dataset
-from ablation.runs import run_job
-
-raw, out = sys.argv[1], Path(sys.argv[2])
-data = prepare_dataset("mnist", tempfile.mkdtemp(), raw)
-cfg = TrainConfig(epochs=2, milestones=(1, 2), dropout=0.2, train_limit=10_000, validation_size=1000)
-started = time.perf_counter()
-result = run_job(cfg, data, out / "metrics.parquet", out / "model.pt", out / "confusion.parquet",
-                 out / "state.pt", threads=1, device="auto")
-seconds = time.perf_counter() - started
-metrics = pd.read_parquet(out / "metrics.parquet")
-devices = sorted(metrics["device"].unique())
-test = metrics[(metrics.split == "test") & (metrics.epoch == 2)].accuracy.item()
-print(f"device column: {devices}; test accuracy after 2 epochs on 10,000 images: {test:.4f}; "
-      f"job {seconds:.1f} s")
-want = "cuda" if torch.cuda.is_available() else "cpu"
-ok = all(d.startswith(want) for d in devices) and test > 0.85 and result.status == "completed"
-print("OK" if ok else f"FAIL: expected device {want}* and accuracy > 0.85")
-sys.exit(0 if ok else 1)
-EOF
+if [ "${SKIP_COMPARE:-0}" != 1 ]; then
+  say "the default study scaled to 2 epochs: packed next to one job per run"
+  timeout 1200 "$PY" -m ablation.bench --study config/config.yaml --epochs 2 \
+    --cores "$CORES" --device auto --local-dir "$RAW" --json "$OUT/study_2_epochs.json" \
+    || { echo "FAIL: the scaled comparison"; status=1; }
+fi
 
 say "result"
-echo "figures and metrics in $OUT"
+echo "figures in $OUT"
 [ $status = 0 ] && echo "GPU CHECK PASSED" || echo "GPU CHECK FAILED"
 exit $status

@@ -9,6 +9,7 @@ checksums) into pytest's cache, made once per machine. The folder found is expor
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,6 +131,18 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     if check and done.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
+
+
+def planned_runs(dry_run: str) -> set[str]:
+    """The runs a dry run would train in packs: the metrics files its packs write."""
+    jobs = re.findall(r"^rule train_pack_\w+:\n(.*?)(?:\n\n|\n\[|\Z)", dry_run, re.M | re.S)
+    return {
+        run
+        for job in jobs
+        for line in job.splitlines()
+        if line.strip().startswith("output:")
+        for run in re.findall(r"results/\.packs/(\S+?)/metrics\.parquet", line)
+    }
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_workflow_default_device_without_a_gpu(workdir):
     target = f"results/runs/{run}/metrics.parquet"
     plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile), **NO_GPU)
     assert plan.returncode == 0, plan.stderr
-    train_job = plan.stdout.split("rule train_model:")[1].split("\n\n")[0]
+    train_job = plan.stdout.split("rule train_pack_")[1].split("\n\n")[0]
     assert "gpu=0" in train_job.replace(" ", "")
 
     done = _run_workflow(workdir, target, "--configfile", str(configfile), **NO_GPU)
@@ -97,9 +97,8 @@ def test_workflow_asked_for_cuda_without_a_gpu_fails_with_the_fix(workdir):
         ABLATION_DEVICE="cuda", **NO_GPU,
     )  # fmt: skip
     assert done.returncode != 0
-    shown = (
-        done.stdout + done.stderr + (workdir / "logs" / "train_model" / f"{run}.log").read_text()
-    )
+    [pack_log] = (workdir / "logs" / "train_pack").glob("*.log")  # the job's, of one run
+    shown = done.stdout + done.stderr + pack_log.read_text()
     assert "requested (ABLATION_DEVICE or --device) but torch sees no CUDA" in shown
 
 
@@ -108,7 +107,7 @@ def test_a_run_trains_on_the_gpu_and_matches_the_cpu(mnist_file, tmp_path):
     """device=auto on a CUDA machine: the run trains on the GPU, says so in its metrics,
     reaches the CPU's accuracy (equal up to CUDA's non-determinism) and its checkpoint
     loads on a machine without a GPU."""
-    cfg = TrainConfig(epochs=2, milestones=(1, 2), train_limit=5000, validation_size=1000)
+    cfg = TrainConfig(epochs=2, milestones=(1, 2), train_size=5000, validation_size=1000)
     finals, threads = {}, torch.get_num_threads()
     for device in ("auto", "cpu"):
         out = tmp_path / device
@@ -136,5 +135,5 @@ def test_workflow_claims_the_gpu_where_there_is_one(workdir):
     target = f"results/runs/{run}/metrics.parquet"
     plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile))
     assert plan.returncode == 0, plan.stderr
-    train_job = plan.stdout.split("rule train_model:")[1].split("\n\n")[0]
+    train_job = plan.stdout.split("rule train_pack_")[1].split("\n\n")[0]
     assert "gpu=1" in train_job.replace(" ", "")

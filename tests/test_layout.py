@@ -9,9 +9,8 @@ from conftest import REPO
 
 SRC = REPO / "src"
 MAX_LINES = 500
-# Still over the limit until it is split by concern (validation, the typed run config,
-# the grid and its run paths). Empty this once it is.
-TOO_LONG_FOR_NOW = {"ablation/config.py"}
+# Modules allowed over the limit while they are being split by concern (none today).
+TOO_LONG_FOR_NOW: set[str] = set()
 
 
 def modules() -> dict[str, Path]:

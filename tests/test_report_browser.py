@@ -14,7 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from browser_helpers import Page, assert_every_figure_drawn, chromium  # noqa: F401 (fixture)
+from browser_helpers import (  # noqa: F401 (chromium: the browser fixture)
+    Page,
+    assert_every_figure_drawn,
+    chromium,
+    shown_figures,
+)
 from conftest import REPO, TINY_STUDY, snakemake, write_config
 
 pytestmark = [pytest.mark.workflow, pytest.mark.browser]
@@ -32,7 +37,7 @@ def study(tiny_study) -> Path:
         workdir, "reports/partial/summary.html",
         "--configfile", str(write_config(workdir, grown, "grown.yaml")),
     )  # fmt: skip
-    assert "train_model" not in partial.stdout + partial.stderr  # the partial report trains nothing
+    assert "train_" not in partial.stdout + partial.stderr  # the partial report trains nothing
     snakemake(
         workdir,
         "--report",
@@ -57,6 +62,7 @@ def test_page_is_self_contained_and_complete(study, report):
         "findings",
         "leaderboard",
         "factors",
+        "paired",
         "cost",
         "overfitting",
         "learning-curves",
@@ -67,6 +73,8 @@ def test_page_is_self_contained_and_complete(study, report):
     ):
         assert report.page.is_visible(f"section#{section} h2")
     assert_every_figure_drawn(report.page)
+    # one training-set size, one dataset: no more-data or transfer section
+    assert not {"datasize", "transfer"} & set(shown_figures(report.page))
     text = report.page.inner_text("#findings")
     assert "All 8 planned runs finished." in text
     board = pd.read_parquet(study / "results/stats/leaderboard.parquet")
@@ -140,3 +148,28 @@ def test_snakemake_report_holds_the_figures(study):
         "anomaly_timeline",
     ):
         assert f"{name}.png" in html
+
+
+def test_two_dataset_report_in_chromium(browser, tmp_path):
+    """A synthetic study of MNIST and Fashion-MNIST through the report, in the browser."""
+    from ablation.report.build import partial_report
+    from synthetic import synthetic_study
+
+    grid = {
+        "dataset": ["mnist", "fashion_mnist"], "activation": ["relu", "tanh"],
+        "train_size": [1000, 4000], "seed": [0, 1],
+    }  # fmt: skip
+    metrics, confusion = synthetic_study(grid, epochs=4, milestones=(2, 4))
+    path = tmp_path / "summary.html"
+    path.write_text(partial_report(metrics, confusion, {}, sorted(set(metrics["run_id"]))))
+    report = Page(browser, path)
+    assert report.errors() == [] and report.requests == [report.url]
+    for section in ("paired", "more-data", "transfer"):
+        assert report.page.is_visible(f"section#{section} h2")
+    text = report.page.inner_text("#transfer")
+    assert "Kendall" in text and "fashion_mnist vs mnist" in text
+    # each dataset its own ranking: two configurations ranked first
+    assert [float(r) for r in report.column("rank")].count(1.0) == 2
+    assert report.column("dataset")[:1] in (["fashion_mnist"], ["mnist"])
+    assert "Shirt" in report.page.inner_text("#confusion")  # class names of Fashion-MNIST
+    report.page.close()

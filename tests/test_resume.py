@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 from dataclasses import replace
 
-import pandas as pd
 import pytest
 import torch
 
-from ablation.config import TrainConfig, run_config
-from ablation.runs import run_job
+from ablation.config import TrainConfig
 from ablation.train import train
-from conftest import snakemake, write_config
 from robustness_helpers import (  # one_thread: a fixture
-    ONE_CELL,
     one_thread,  # noqa: F401
-    run_dir,
     saved_epoch,
-    start_snakemake,
-    state_file,
-    study,
-    valid,
-    wait_for,
 )
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -142,63 +130,4 @@ def test_unusable_states_are_ignored(mnist, tmp_path, caplog):
         assert saved_epoch(tmp_path / name) == SMALL.epochs  # replaced by this run's state
 
 
-@pytest.mark.workflow
-def test_killed_snakemake_resumes_bitwise(workdir, mnist_file, tmp_path_factory, monkeypatch):
-    """`kill -9` of Snakemake and its job mid-epoch; the next call finishes the same run."""
-    config = study(
-        epochs=6, milestones=[1, 3, 6], train_size=6000, batch_size=16, validation_size=2000
-    )
-    configfile = str(write_config(workdir, config))
-    (workdir / "results" / "data").mkdir(parents=True)
-    shutil.copy2(mnist_file, workdir / "results" / "data" / "mnist.pt")  # data rule not under test
-    run, state = run_dir(workdir, config=config), state_file(workdir, config=config)
-    target = str((run / "model.pt").relative_to(workdir))
-
-    proc = start_snakemake(workdir, target, "--configfile", configfile)
-    wait_for(lambda: saved_epoch(state) >= 2, proc, what="two epochs saved")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = saved_epoch(state)
-    assert 2 <= done < 6 and not (run / "metrics.parquet").exists()
-
-    # kill -9 leaves Snakemake's lock behind; it says how to remove it.
-    refused = snakemake(workdir, target, "--configfile", configfile, check=False)
-    assert refused.returncode != 0 and "--unlock" in refused.stdout + refused.stderr
-    snakemake(workdir, "--unlock", "--configfile", configfile)
-    # No --rerun-incomplete needed: the workflow profile sets it.
-    snakemake(workdir, target, "--configfile", configfile)
-    log = workdir / "logs" / "train_model" / f"{run.relative_to(workdir / 'results/runs')}.log"
-    assert f"resuming after epoch {done} of 6" in log.read_text()
-    assert not state.exists()  # removed once the run completed
-
-    # The same run without interruption, through the same job code, one thread.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        monkeypatch.setenv(var, os.environ.get(var, ""))
-    threads = torch.get_num_threads()
-    ref = tmp_path_factory.mktemp("reference")
-    cfg = run_config(valid(config), ONE_CELL)
-    try:
-        run_job(
-            cfg,
-            mnist_file,
-            ref / "metrics.parquet",
-            ref / "model.pt",
-            ref / "confusion.parquet",
-            ref / "state.pt",
-            threads=1,
-            device="cpu",
-        )
-    finally:
-        torch.set_num_threads(threads)
-
-    got, want = pd.read_parquet(run / "metrics.parquet"), pd.read_parquet(ref / "metrics.parquet")
-    assert len(got) == 6 + 3 * 3  # every epoch's running loss, three splits at three milestones
-    pd.testing.assert_frame_equal(
-        got.drop(columns=NOT_COMPARED), want.drop(columns=NOT_COMPARED), check_exact=True
-    )  # every loss and accuracy to the last bit, not within a tolerance
-    assert_same(load(run / "model.pt"), load(ref / "model.pt"), "weights")
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(run / "confusion.parquet"),
-        pd.read_parquet(ref / "confusion.parquet"),
-        check_exact=True,
-    )
+# kill -9 of Snakemake and its (pack) job: tests/test_packs.py

@@ -50,9 +50,10 @@ def status(workdir: Path, *args: str) -> dict:
 
 
 def train_targets(study: dict) -> list[str]:
-    from ablation.config import grid_cells
+    from ablation.config import grid_cells, validate_config
 
-    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in grid_cells(study)]
+    cells = grid_cells(validate_config(study, source="test"))
+    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in cells]
 
 
 def snakemake_would_train(workdir: Path, study: dict) -> int:
@@ -154,13 +155,13 @@ def test_status_follows_the_grid_through_a_study(workdir):
     assert any("mnist.pt is missing" in w for w in report["warnings"])
 
     # 3. The rule's script changed: Snakemake reruns every trained cell (code trigger).
-    script = workdir / "workflow" / "scripts" / "train_model.py"
+    script = workdir / "workflow" / "scripts" / "train_pack.py"
     later = time.time() + 5
     os.utime(script, (later, later))
     text = ablation("status", "--configfile", CONFIG, "--all", "--cores", "2", cwd=workdir)
     assert text.returncode == 0, text.stderr
     assert "2 stale, 1 interrupted, 1 missing" in text.stdout
-    assert "workflow/scripts/train_model.py changed after the run" in text.stdout
+    assert "workflow/scripts/train_pack.py changed after the run" in text.stdout
     assert "left    4 runs; about" in text.stdout and "with --cores 2" in text.stdout
     [row] = [line for line in text.stdout.splitlines() if line.startswith("interrupted ")]
     assert " 1/2 " in row and " adam " in row
@@ -186,9 +187,10 @@ def run_and_interrupt(workdir: Path, study: dict, optimizer: str, seed: int) -> 
 
     Returns the cell's status while running and after the stop.
     """
-    from ablation.config import grid_cells
+    from ablation.config import grid_cells, validate_config
 
-    [target] = [t for t, c in zip(train_targets(study), grid_cells(study), strict=True)
+    cells = grid_cells(validate_config(study, source="test"))
+    [target] = [t for t, c in zip(train_targets(study), cells, strict=True)
                 if (c["optimizer"], c["seed"]) == (optimizer, seed)]  # fmt: skip
     run = run_of(optimizer, seed)
     log = workdir / "logs" / "train_model" / f"{run}.log"
@@ -239,9 +241,10 @@ def training_jobs(workdir: Path) -> dict[int, str]:
 def kill_one_job(workdir: Path, study: dict, optimizers: list, seeds: list) -> tuple[dict, dict]:
     """Train two cells one after the other; SIGKILL the first job once it has saved an epoch,
     let Snakemake start the second. Returns both cells' status at that moment."""
-    from ablation.config import grid_cells
+    from ablation.config import grid_cells, validate_config
 
-    targets = [t for t, c in zip(train_targets(study), grid_cells(study), strict=True)
+    cells = grid_cells(validate_config(study, source="test"))
+    targets = [t for t, c in zip(train_targets(study), cells, strict=True)
                if c["optimizer"] in optimizers and c["seed"] in seeds]  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "--keep-going", *targets,
@@ -287,3 +290,15 @@ def test_status_errors_name_the_file_and_the_fix(workdir):
     )
     assert_user_error(ablation("status", "-d", workdir / "absent"), "absent", "project folder")
     assert_user_error(ablation("status", "--cores", "0", cwd=workdir), "--cores")
+
+
+def test_finished_runs_outside_the_grid_are_found_at_any_depth(tmp_path):
+    """Run folders name an axis only off its default, so they differ in depth."""
+    from ablation.status import _outside_grid
+
+    base = "activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0"
+    runs = [f"{base}/seed=0", f"{base}/hidden_size=64/seed=0", f"dataset=kmnist/{base}/seed=1"]
+    for run in runs:
+        (tmp_path / "results" / "runs" / run).mkdir(parents=True)
+        (tmp_path / "results" / "runs" / run / "metrics.parquet").touch()
+    assert _outside_grid(tmp_path, {runs[0]}) == sorted(runs[1:])

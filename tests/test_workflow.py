@@ -9,18 +9,30 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY_STUDY, snakemake, write_config
+from ablation.config import grid_cells, run_path, validate_config
+from conftest import TINY_STUDY, planned_runs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
 
 def planned_jobs(workdir, configfile) -> dict[str, int]:
-    """What a dry run would execute, as {rule: count}."""
+    """What a dry run would execute, as {rule: count} (every pack as `train_pack`), and
+    under "runs" the set of runs it would train."""
     out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
     if "Nothing to be done" in out:
         return {}
     stats = out.split("Job stats:")[1].split("total")[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M)}
+    jobs: dict = {}
+    for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M):
+        rule = "train_pack" if m[1].startswith("train_pack_") else m[1]
+        jobs[rule] = jobs.get(rule, 0) + int(m[2])
+    jobs["runs"] = planned_runs(out)
+    return jobs
+
+
+def runs_of(study: dict, **where) -> set[str]:
+    cells = grid_cells(validate_config(study))
+    return {run_path(c) for c in cells if all(c[k] == v for k, v in where.items())}
 
 
 @pytest.fixture
@@ -66,7 +78,8 @@ def test_new_axis_value_runs_only_new_cells(study_run):
     study["grid"]["seed"].append(2)
     study["grid"]["dropout"] = [0.0]
     jobs = planned_jobs(workdir, write_config(workdir, study, "more_seeds.yaml"))
-    assert jobs["train_model"] == 4
+    assert jobs["runs"] == runs_of(study, seed=2) and jobs["train_model"] == 4
+    assert jobs["train_pack"] == 2  # 4 runs of one data order: 2 packs keep both cores busy
     assert jobs["aggregate_metrics"] == 1
     assert "prepare_data" not in jobs
 
@@ -80,7 +93,8 @@ def test_changed_preset_reruns_only_its_cells(study_run):
         "rmsprop": {"class": "RMSprop", "lr": 0.001},
     }
     jobs = planned_jobs(workdir, write_config(workdir, study, "slower_sgd.yaml"))
-    assert jobs["train_model"] == 4  # the sgd cells only
+    assert jobs["runs"] == runs_of(study, optimizer="sgd")  # the sgd cells only
+    assert jobs["train_model"] == 4
 
 
 def test_changed_training_setting_reruns_every_cell(study_run):
@@ -88,7 +102,7 @@ def test_changed_training_setting_reruns_every_cell(study_run):
     study = copy.deepcopy(TINY_STUDY)
     study["training"] = {**study["training"], "epochs": 3, "milestones": [1, 2, 3]}
     jobs = planned_jobs(workdir, write_config(workdir, study, "longer.yaml"))
-    assert jobs["train_model"] == 8
+    assert jobs["runs"] == runs_of(study) and jobs["train_model"] == 8
 
 
 def test_selection_model_and_seeds_overlay_on_the_real_study(study_run):

@@ -47,7 +47,10 @@ def jobs_of(workdir, configfile, *flags: str) -> tuple[dict[str, int], set[str]]
     if "Nothing to be done" in out:
         return {}, set()
     stats = out.split("Job stats:")[1].split("total")[0]
-    jobs = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M)}
+    jobs: dict[str, int] = {}
+    for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M):  # every pack as `train_pack`
+        rule = "train_pack" if m[1].startswith("train_pack_") else m[1]
+        jobs[rule] = jobs.get(rule, 0) + int(m[2])
     return jobs, set(re.findall(r"^\s*wildcards: run=(\S+)$", out, re.M))
 
 
@@ -69,7 +72,7 @@ def test_new_axis_trains_only_new_cells_and_keeps_old_runs(study_copy):
     jobs, planned = jobs_of(workdir, configfile, "-n")
     assert planned == runs_of(wider) - existing
     assert all("/hidden_size=64/" in run for run in planned) and len(planned) == 2
-    assert jobs == {"train_model": 2, "aggregate_metrics": 1}
+    assert jobs == {"train_pack": 2, "train_model": 2, "aggregate_metrics": 1}
 
     snakemake(workdir, "results/metrics.parquet", "--configfile", str(configfile))
     after = fingerprint(workdir / "results" / "runs")
@@ -80,7 +83,7 @@ def test_new_axis_trains_only_new_cells_and_keeps_old_runs(study_copy):
 
     # Back to one value: the grid's runs are all there, nothing to train.
     jobs, planned = jobs_of(workdir, write_config(workdir, overlay(), "narrow.yaml"), "-n")
-    assert "train_model" not in jobs and not planned
+    assert "train_model" not in jobs and "train_pack" not in jobs and not planned
 
     # Runs of mixed depth read as one Hive-partitioned dataset.
     table = runs_dataset(workdir / "results" / "runs").to_table(columns=["run_id", "hidden_size"])

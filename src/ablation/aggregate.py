@@ -8,10 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ablation.axes import AXES, CORE_AXES, config_keys
-
-# The core axes, for statistics that do not yet group by `config_keys(frame)`.
-CONFIG_KEYS = list(CORE_AXES)
+from ablation.axes import AXES, config_keys
 
 
 def run_keys(frame: pd.DataFrame) -> list[str]:

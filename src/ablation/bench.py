@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ablation import provenance
+from ablation import provenance, study_bench
 from ablation.config import TrainConfig
 from ablation.console import positive_int
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
@@ -437,10 +437,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--skip-tutorial", action="store_true", help="leave out the (slow) tutorial loop"
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    study_bench.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark described by parsed `args`; prints the table, returns 0."""
+    if getattr(args, "study", None) is not None:
+        return study_bench.run(args)
     try:
         device = select_device(args.device)
     except RuntimeError as err:

@@ -133,11 +133,11 @@ def _add_evaluate(commands) -> None:
         commands,
         "evaluate",
         "loss, accuracy and confusion matrix of a checkpoint on a dataset",
-        "Measure a checkpoint on the configured dataset: mean cross-entropy, accuracy,\n"
+        "Measure a checkpoint on the dataset it was trained on: mean cross-entropy, accuracy,\n"
         "per-class accuracy and the confusion matrix. The dataset is the pipeline's compact\n"
-        "file <data.root>/<data.dataset>.pt; when it is missing it is prepared first, from\n"
-        "data.local_dir or by download. The validation and train splits are cut exactly as\n"
-        "the checkpoint's run cut them.",
+        "file <data.root>/<dataset>.pt; when it is missing it is prepared first, from\n"
+        "data.local_dir, $ABLATION_DATA_DIR or a download. The validation and train splits\n"
+        "are cut exactly as the checkpoint's run cut them.",
         "  ablation evaluate results/runs/activation=relu/optimizer=adam/weight_decay=0.0/"
         "dropout=0.0/seed=0/model.pt\n"
         "  ablation evaluate model.pt --configfile config/quick.yaml --split validation\n"
@@ -163,7 +163,7 @@ def _add_status(commands) -> None:
         "  done         trained, nothing to redo\n"
         "  diverged     trained, but the loss became NaN/inf (kept, not rerun)\n"
         "  stale        trained, but Snakemake will retrain it: its training config changed\n"
-        "               (stored config_hash differs), workflow/scripts/train_model.py is\n"
+        "               (stored config_hash differs), workflow/scripts/train_pack.py is\n"
         "               newer than its outputs, or the dataset file is newer (or missing\n"
         "               while other runs are to train: Snakemake then prepares it anew)\n"
         "  running      marked incomplete by Snakemake and progressing (log or resume state\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ablation import show
@@ -60,14 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     model, info = load_model(checkpoint)
     data_cfg = study["data"]
-    name = data_cfg["dataset"]
-    trained_on = info["config"].get("dataset", name)
-    if trained_on != name:
-        print(
-            f"warning: {args.checkpoint} was trained on {trained_on}, evaluating on {name} "
-            "(data.dataset of the config)",
-            file=sys.stderr,
-        )
+    name = info["config"].get("dataset", data_cfg["dataset"])  # the dataset it was trained on
     data_root = _under(root, data_cfg["root"])
     path = compact_path(data_root, name)
     if not path.exists():

@@ -16,11 +16,13 @@ TRAINING_CODE = (
     "src/ablation/train.py",
     "src/ablation/fastpath.py",
     "src/ablation/resume.py",
+    "src/ablation/packs.py",
     "src/ablation/model.py",
     "src/ablation/data.py",
     "src/ablation/runs.py",
     "src/ablation/config.py",
-    "workflow/scripts/train_model.py",
+    "workflow/scripts/train_pack.py",
+    "workflow/rules/train.smk",
 )
 
 

@@ -107,18 +107,24 @@ def path_defaults() -> dict[str, Any]:
 
 
 def grid_cells(config: dict) -> list[dict[str, Any]]:
-    """Every combination of the grid's axes (a validated config), in a stable order.
+    """Every combination of the grid's axes, in a stable order.
 
     A `train_size` equal to every image the validation split leaves reads as None
     (all), so that it names the same run as a study without that axis.
     """
-    grid = config["grid"]
-    values = [[_typed(axis, v) for v in grid[axis]] for axis in AXES]
+    values = [[_typed(axis, v) for v in _values(config, axis)] for axis in AXES]
     cells = [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*values)]
     for cell in cells:
         if cell["train_size"] == TRAIN_IMAGES - cell["validation_size"]:
             cell["train_size"] = None
     return cells
+
+
+def _values(config: dict, axis: str) -> list:
+    """An axis's values; in a config not validated, an axis it lacks has one: its setting's."""
+    if axis in config["grid"]:
+        return config["grid"][axis]
+    return [(config.get(SETTINGS[axis]) or {}).get(axis, path_defaults()[axis])]
 
 
 def run_path(cell: Mapping[str, Any]) -> str:

@@ -14,14 +14,14 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ablation.config import TrainConfig, run_path
+from ablation.config import TRAIN_IMAGES, TrainConfig, run_path
 
 # The fields that set which minibatches a run sees, epoch after epoch.
-DATA_ORDER = ("dataset", "seed", "batch_size", "train_limit", "validation_size")
+DATA_ORDER = ("dataset", "seed", "batch_size", "train_size", "validation_size")
 # Shared too, so that members train and measure in step.
 LOCKSTEP = ("epochs", "milestones", "eval_batch_size")
 # The fields members of one pack may differ in. Any field not listed here (a new
@@ -41,7 +41,13 @@ MEMBER_FIELDS = (
 START_SECONDS = 6.0
 SECONDS_PER_IMAGE_EPOCH = 1.0e-5
 SECONDS_PER_MILESTONE = 0.3
+# Where a run's files live (the workflow's layout, relative to the project folder):
+RUNS = "results/runs"  # <run>/ + OUTPUTS: what the run keeps
+RESUME = "results/.resume"  # <run>/state.pt while it trains
+PACKED = "results/.packs"  # <run>/ + PACKED_FILES: as its pack left them, until moved
+TRAINED = "results/.trained"  # <run>.json: the pack's stamp (config hash), kept
 OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
+PACKED_FILES = (*OUTPUTS, "train.log")
 
 
 def pack_key(cfg: TrainConfig) -> tuple:
@@ -119,38 +125,67 @@ def _cost(pack: list[TrainConfig]) -> float:
 
 
 def _run_cost(cfg: TrainConfig) -> float:
-    images = cfg.train_limit or 60_000 - cfg.validation_size
+    images = cfg.train_size or TRAIN_IMAGES - cfg.validation_size
     return (
         cfg.epochs * images * SECONDS_PER_IMAGE_EPOCH + len(cfg.milestones) * SECONDS_PER_MILESTONE
     )
 
 
 def runs_to_train(
-    configs: Iterable[TrainConfig], runs_root: str | Path, resume_root: str | Path
+    configs: Iterable[TrainConfig],
+    root: str | Path = ".",
+    inputs: Callable[[TrainConfig], Iterable[str | Path]] = lambda cfg: (),
 ) -> list[TrainConfig]:
-    """The runs whose outputs are missing, left mid-way (a resume state exists) or
-    made by another config (the `config_hash` in their metrics differs)."""
-    return [
-        cfg
-        for cfg in configs
-        if not _finished(cfg, Path(runs_root) / run_path(cfg.cell()), Path(resume_root))
-    ]
+    """The runs a pack must train: not finished, or finished under another config.
+
+    Finished means: trained by a pack under this config (its stamp in `TRAINED`
+    says so), no resume state left, and its files either in its run folder, newer
+    than every one of its `inputs` (a missing one counts as newest), or still in
+    `PACKED` waiting to be moved there.
+    """
+    root = Path(root)
+
+    def newest(cfg: TrainConfig) -> float:
+        paths = [root / p for p in inputs(cfg)]
+        return max((p.stat().st_mtime if p.exists() else math.inf for p in paths), default=-1)
+
+    return [cfg for cfg in configs if not _finished(cfg, root, newest(cfg))]
 
 
-def _finished(cfg: TrainConfig, run_dir: Path, resume_root: Path) -> bool:
-    if not all((run_dir / name).is_file() for name in OUTPUTS):
+def _finished(cfg: TrainConfig, root: Path, newest_input: float) -> bool:
+    run = run_path(cfg.cell())
+    if _stamped_hash(root / TRAINED / f"{run}.json") != cfg.hash():
         return False
-    if (resume_root / run_path(cfg.cell()) / "state.pt").exists():
+    if (root / RESUME / run / "state.pt").exists():
         return False
-    return recorded_config_hash(run_dir / "metrics.parquet") == cfg.hash()
+    if all((root / PACKED / run / name).is_file() for name in PACKED_FILES):
+        return True  # trained, its files not yet moved to the run folder
+    outputs = [root / RUNS / run / name for name in OUTPUTS]
+    if not all(path.is_file() for path in outputs):
+        return False
+    return min(path.stat().st_mtime for path in outputs) >= newest_input
 
 
-def recorded_config_hash(metrics: Path) -> str | None:
-    """The config hash a run's metrics were written with; None if unreadable."""
-    import pyarrow.parquet as pq
-
+def _stamped_hash(stamp: Path) -> str | None:
     try:
-        column = pq.read_table(metrics, columns=["config_hash"]).column(0)
-        return str(column[0]) if len(column) else None
-    except Exception:  # noqa: BLE001  damaged or foreign file: train the run again
+        return json.loads(stamp.read_text())["config_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def adopt_packed(staged: str | Path, metrics, confusion, model, log_file) -> bool:
+    """Move a run's files, as its pack left them in `staged`, to where the run keeps
+    them (fresh modification times: newer than the pack's stamp), and its progress
+    lines into `log_file`. False, moving nothing, where they are not all there."""
+    staged = Path(staged)
+    if not all((staged / name).is_file() for name in PACKED_FILES):
+        return False
+    for name, target in zip(PACKED_FILES, (metrics, confusion, model), strict=False):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        (staged / name).replace(target)
+        Path(target).touch()
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "a") as out:
+        out.write((staged / "train.log").read_text())
+    (staged / "train.log").unlink()
+    return True

@@ -12,7 +12,8 @@ def run_label(info: dict) -> str:
     """`activation=relu/... (completed, 10 epochs)` from a checkpoint's metadata."""
     cfg = info.get("config", {})
     try:
-        label = run_path({axis: cfg[axis] for axis in AXES})
+        # Older checkpoints lack the axes added since; run_path leaves those out anyway.
+        label = run_path({axis: cfg[axis] for axis in AXES if axis in cfg})
     except KeyError:
         return "unknown"
     epochs = info.get("final_epoch")

@@ -17,9 +17,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from ablation.config import AXES, TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
+from ablation.config import TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
 from ablation.console import format_duration
 from ablation.drift import mark_code_drift
+from ablation.packs import PACKED, TRAINED
 from ablation.snakemake_files import incomplete_markers, job_seconds, locked_outputs, marker_file
 
 STATES = ("done", "diverged", "stale", "running", "interrupted", "missing")
@@ -28,7 +29,7 @@ RUNS_DIR = "results/runs"
 RESUME_DIR = "results/.resume"
 LOG_DIR = "logs/train_model"
 BENCHMARK_DIR = "benchmarks/train_model"
-TRAIN_SCRIPT = "workflow/scripts/train_model.py"
+TRAIN_SCRIPT = "workflow/scripts/train_pack.py"  # its change retrains every run (ablation.packs)
 STALLED_AFTER = 600.0  # seconds without a sign of life before a marked run counts as interrupted
 _METRICS_COLUMNS = [
     "epoch", "split", "accuracy", "train_seconds", "status", "train_size", "config_hash",
@@ -96,11 +97,16 @@ class Workspace:
     def benchmark(self, run: str) -> Path:
         return self.root / BENCHMARK_DIR / f"{run}.tsv"
 
+    def job_outputs(self, run: str) -> list[Path]:
+        """The run's outputs and those its training pack writes for it (ablation.packs)."""
+        packed = [self.root / PACKED / run / name for name in OUTPUTS]
+        return [*self.outputs(run), *packed, self.root / TRAINED / f"{run}.json"]
+
     def marked(self, run: str) -> list[Path]:
-        return [p for p in self.outputs(run) if _relative(p, self.root) in self.incomplete]
+        return [p for p in self.job_outputs(run) if _relative(p, self.root) in self.incomplete]
 
     def is_locked(self, run: str) -> bool:
-        return any(_relative(p, self.root) in self.locked for p in self.outputs(run))
+        return any(_relative(p, self.root) in self.locked for p in self.job_outputs(run))
 
 
 def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
@@ -428,6 +434,6 @@ def _check_data_missing(ws: Workspace, cells: list[CellStatus]) -> list[str]:
 def _outside_grid(root: Path, runs: set[str]) -> list[str]:
     """Finished runs on disk whose cell is not in the current grid."""
     base = root / RUNS_DIR
-    depth = "/".join(["*"] * len(AXES))
-    found = (p.parent.relative_to(base).as_posix() for p in base.glob(f"{depth}/metrics.parquet"))
+    # Folders of any depth: an axis at its default is not in the path.
+    found = (p.parent.relative_to(base).as_posix() for p in base.rglob("metrics.parquet"))
     return sorted(run for run in found if run not in runs)

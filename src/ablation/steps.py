@@ -13,6 +13,7 @@ while it parses.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,11 +75,24 @@ def step(name: str) -> Step:
     return next(s for s in STEPS if s.name == name)
 
 
-def run_all(tables: Tables, settings: Mapping[str, Any]) -> Made:
-    """Every step in order, from the aggregated tables: all tables and figures by name."""
+def run_all(
+    tables: Tables,
+    settings: Mapping[str, Any],
+    draw: bool = True,
+    seconds: dict[str, float] | None = None,
+) -> Made:
+    """Every step in order, from the aggregated tables: all tables and figures by name.
+
+    `draw`: False runs the analysis steps only. `seconds`: filled with each step's time.
+    """
     made: Made = dict(tables)
     for s in STEPS:
+        if s.draws and not draw:
+            continue
+        started = time.perf_counter()
         made.update(s.run(made, settings))
+        if seconds is not None:
+            seconds[s.name] = time.perf_counter() - started
     return made
 
 
@@ -133,7 +147,7 @@ def _factors(t: Tables, s: Mapping[str, Any]) -> Made:
 def _regularization(t: Tables, s: Mapping[str, Any]) -> Made:
     from ablation.stats import regularization_effects, regularization_pairs
 
-    pairs = regularization_pairs(t["overfitting"])
+    pairs = regularization_pairs(t["overfitting"], t["paired_runs"])
     effects = regularization_effects(pairs, s["confidence"])
     return {"regularization_pairs": pairs, "regularization_effects": effects}
 
@@ -270,11 +284,11 @@ STEPS: tuple[Step, ...] = (
     Step("analyze_anova", ("overfitting",), (), ("anova",), _anova),
     Step("analyze_factors", ("overfitting",), ("confidence",),
          ("marginal_means", "interactions"), _factors),
-    Step("analyze_regularization", ("overfitting",), ("confidence",),
-         ("regularization_pairs", "regularization_effects"), _regularization),
     Step("analyze_axes", ("overfitting", "marginal_means", "interactions"), ("confidence",),
          ("paired_runs", "paired_effects", "interaction_strength", "datasize_curve",
           "datasize_worth", "rank_agreement", "transfer_findings"), _axes),
+    Step("analyze_regularization", ("overfitting", "paired_runs"), ("confidence",),
+         ("regularization_pairs", "regularization_effects"), _regularization),
     Step("analyze_anomalies", ("metrics",), SPIKES, ("anomalies",), _anomalies),
     Step("analyze_confusion", ("metrics", "confusion"), ("top_confused_pairs",),
          ("confusion_by_config", "confused_pairs"), _confusion),

@@ -10,6 +10,7 @@ through autograd.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import functools
 import logging
@@ -274,7 +275,8 @@ def train_pack(
     x, y = splits["train"]
     members = []
     for cfg, path in zip(cfgs, state_paths or [None] * len(cfgs), strict=True):
-        run = Run.start(cfg, device, path)
+        with working_on(cfg):
+            run = Run.start(cfg, device, path)
         members.append((run, OwnRandomState.capture(device)))
     while active := [m for m in members if m[0].training]:
         for group in _due_the_same_batches(active):
@@ -286,7 +288,7 @@ def train_pack(
             inputs, labels = to_inputs(x.index_select(0, order)), y.index_select(0, order)
             shared = (time.perf_counter() - started) / len(group)
             for run, random_state in group:
-                with random_state.active():
+                with random_state.active(), working_on(run.cfg):
                     started = time.perf_counter()
                     loss = train_epoch_in_order(
                         run.model, run.optimizer, inputs, labels, run.cfg.batch_size
@@ -294,7 +296,27 @@ def train_pack(
                     seconds = shared + time.perf_counter() - started
                     report = on_epoch and functools.partial(on_epoch, run.cfg)
                     run.end_epoch(loss, seconds, splits, report)
-    return [run.result(splits) for run, _ in members]
+    results = []
+    for run, _ in members:
+        with working_on(run.cfg):
+            results.append(run.result(splits))
+    return results
+
+
+# The member of a pack being worked on, so that log lines can go to its own log.
+current_run: contextvars.ContextVar[TrainConfig | None] = contextvars.ContextVar(
+    "current_run", default=None
+)
+
+
+@contextlib.contextmanager
+def working_on(cfg: TrainConfig):
+    """Mark `cfg` as the run being worked on (`current_run`) for the duration."""
+    token = current_run.set(cfg)
+    try:
+        yield
+    finally:
+        current_run.reset(token)
 
 
 def _due_the_same_batches(members: list) -> list[list]:

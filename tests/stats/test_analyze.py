@@ -79,6 +79,7 @@ def test_analysis_rules_on_a_real_study(workdir):
     ).stdout
     jobs = set(re.findall(r"^rule (\w+):", planned, re.M))
     assert "analyze_overfitting" in jobs and "train_model" not in jobs
+    assert not any(job.startswith("train_pack") for job in jobs)
 
 
 def test_defaults_live_in_the_schema_and_match_the_functions_and_config():

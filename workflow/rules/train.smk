@@ -1,26 +1,142 @@
+# Training, in packs (docs/speed.md). When Snakemake builds its plan, the runs a pack
+# must train (not trained yet, or under another config: ablation.packs.runs_to_train)
+# are planned into packs: one job per pack trains the runs of one data order together
+# (ablation.train.train_pack), each bitwise as if alone, and leaves each run's files in
+# results/.packs/<run>/ with a stamp in results/.trained/. Every run keeps its own
+# train_model job, which moves those files into its folder (or, where there are none,
+# e.g. under --forcerun, trains the run alone): so Snakemake's rerun triggers, targets
+# and --forcerun work per run as they always did, and adding a grid value trains only
+# the new cells. ABLATION_PACK_SIZE caps the runs in a pack (1 = one job per run;
+# default auto: sized so that packs keep every core busy to the end).
+
+import ablation.packs as packs
+
+PACK_SCRIPT = "workflow/scripts/train_pack.py"
+
+
+def _pack_slots():
+    """Jobs at once: the GPU takes one pack at a time; else --cores (or --jobs on a cluster)."""
+    if uses_gpu():
+        return 1
+    if not workflow.local_exec:
+        return workflow.nodes or 1
+    return workflow._cores or 1
+
+
+def _max_pack_size():
+    value = os.environ.get("ABLATION_PACK_SIZE", "auto")
+    if value == "auto":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        sys.exit(f"ABLATION_PACK_SIZE={value!r}: set it to auto or a whole number >= 1")
+    return int(value)
+
+
+def pack_members(pack):
+    """What the pack's job needs of each member: its config and where its files go."""
+    members = []
+    for cfg in pack.configs:
+        run = study.run_path(cfg.cell())
+        staged = f"{packs.PACKED}/{run}"
+        members.append(
+            {
+                "config": cfg.to_dict(),
+                "metrics": f"{staged}/metrics.parquet",
+                "confusion": f"{staged}/confusion.parquet",
+                "model": f"{staged}/model.pt",
+                "state": f"{packs.RESUME}/{run}/state.pt",
+                # progress where `ablation status` and users look, and for the run's log
+                "logs": [f"logs/train_model/{run}.log", f"{staged}/train.log"],
+                "benchmark": f"benchmarks/train_model/{run}.tsv",
+                "trained": f"{packs.TRAINED}/{run}.json",
+            }
+        )
+    return members
+
+
+def pack_data(cfg):
+    """The prepared dataset of a run (all members of a pack share it)."""
+    return f"{DATA_ROOT}/{cfg.dataset}.pt"
+
+
+TO_TRAIN = packs.runs_to_train(
+    [study.run_config(STUDY, cell) for cell in CELLS],
+    inputs=lambda cfg: [pack_data(cfg), PACK_SCRIPT],
+)
+PACKS = packs.plan_packs(TO_TRAIN, slots=_pack_slots(), max_size=_max_pack_size())
+
+
+for pack in PACKS:
+    members = pack_members(pack)
+
+    rule:
+        name:
+            f"train_pack_{pack.id}"
+        input:
+            data=pack_data(pack.configs[0]),
+        output:
+            [
+                m[key]
+                for m in members
+                for key in ("metrics", "confusion", "model", "benchmark", "trained")
+            ],
+        log:
+            f"logs/train_pack/{pack.id}.log",
+        benchmark:
+            f"benchmarks/train_pack/{pack.id}.tsv"
+        conda:
+            CONDA_ENV
+        threads: 1
+        # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at
+        # a time uses it). Peak RSS ~0.9 GB + 160 MB for an epoch's batches (docs/speed.md).
+        resources:
+            gpu=uses_gpu(),
+            mem_mb=1700 + 10 * len(members),
+            runtime=30 * len(members),
+        params:
+            # The members' configs: Snakemake reruns the pack when one of them changes.
+            members=members,
+        script:
+            "../scripts/train_pack.py"
+
+
 rule train_model:
     input:
         data=data_file,
+        trained=f"{packs.TRAINED}/{RUN}.json",
     output:
         metrics=f"results/runs/{RUN}/metrics.parquet",
         confusion=f"results/runs/{RUN}/confusion.parquet",
         model=f"results/runs/{RUN}/model.pt",
     log:
         f"logs/train_model/{RUN}.log",
-    benchmark:
-        f"benchmarks/train_model/{RUN}.tsv"
-    conda:
-        CONDA_ENV
+    # Local: it moves files; on a cluster only a retrain outside any pack (--forcerun)
+    # would run here, on the submitting host.
+    localrule: True
     threads: 1
-    # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at a
-    # time uses it). Measured: peak RSS ~0.9 GB, 100 epochs ~1 minute (docs/speed.md).
+    # No claim on the GPU: moving files must not wait for a pack that holds it.
     resources:
-        gpu=uses_gpu(),
         mem_mb=1500,
         runtime=30,
     params:
         config=train_config,
         # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
-        state=lambda wc: f"results/.resume/{wc.run}/state.pt",
-    script:
-        "../scripts/train_model.py"
+        state=lambda wc: f"{packs.RESUME}/{wc.run}/state.pt",
+        packed=lambda wc: f"{packs.PACKED}/{wc.run}",
+    run:
+        import json
+        import subprocess
+
+        # Moving the pack's files takes no time (profiles/default: force-use-threads runs
+        # it in Snakemake's process); where there are none, train the run alone.
+        if not packs.adopt_packed(params.packed, *output, log[0]):
+            args = [
+                json.dumps(params.config),
+                input.data,
+                output.metrics,
+                output.model,
+            ]
+            args += [output.confusion, params.state, log[0], str(threads)]
+            subprocess.run(
+                [sys.executable, "-m", "ablation.runs", *args], check=True
+            )

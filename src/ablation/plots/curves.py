@@ -152,7 +152,7 @@ def _facet_curves(data: pd.DataFrame, layout: Layout, ylabel: str, title: str) -
         legend=False,
         height=PANEL,
         aspect=1.25,
-        facet_kws={"margin_titles": True, "sharey": True},
+        facet_kws={"margin_titles": True, "sharey": "row" if layout.row == "dataset" else True},
         **facets,
     )
     grid.map_dataframe(_bands, palette=palette)

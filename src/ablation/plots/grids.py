@@ -210,7 +210,11 @@ def interaction_plots(
     ncols = min(3, len(pairs)) if len(datasets) == 1 else len(pairs)
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.3 * ncols, 2.8 * nrows), sharey=True, squeeze=False
+        nrows,
+        ncols,
+        figsize=(3.3 * ncols, 2.8 * nrows),
+        sharey=True if len(datasets) == 1 else "row",  # datasets' accuracies differ
+        squeeze=False,
     )
     for ax, (dataset, (a, b)) in zip(axes.flat, panels, strict=False):
         part = rows[(rows["axis_a"] == a) & (rows["axis_b"] == b)]

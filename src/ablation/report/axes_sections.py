@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ablation import plots
@@ -77,6 +78,11 @@ def datasize_rows(worth: pd.DataFrame) -> list[dict[str, Any]]:
         return []
     strata = ["dataset"] if "dataset" in worth else []
     keys = [*strata, "axis", "level", "baseline_level"]
+    first = {"train_size": 0, "dropout": 1, "weight_decay": 2}  # more data, then the others
+    worth = worth.sort_values(strata, kind="stable") if strata else worth
+    worth = worth.iloc[
+        np.lexsort([worth["axis"].map(first).to_numpy(), *(worth[s] for s in strata)])
+    ]
     rows = []
     for key, part in worth.groupby(keys, sort=False):
         cell = dict(zip(keys, key, strict=True))

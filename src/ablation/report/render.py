@@ -236,10 +236,6 @@ def _grouped_records(table: pd.DataFrame, by: list[str]) -> dict[tuple, list[dic
     return grouped
 
 
-def _tuple(key: Any) -> tuple:
-    return key if isinstance(key, tuple) else (key,)
-
-
 def _metric_milestones(seed_summary: pd.DataFrame) -> pd.DataFrame:
     if seed_summary.empty:
         return seed_summary

@@ -129,8 +129,8 @@ def paired_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
 
     Returns
     -------
-    The ``paired_effects`` table described in this module's docstring, axes in
-    canonical order and levels in their order.
+    The ``paired_effects`` table described in this module's docstring: per dataset,
+    axes in canonical order and levels in their order.
     """
     strata = ["dataset"] if "dataset" in pairs.columns else []
     by = ["axis", "level", "baseline_level", *strata, "metric"]
@@ -144,7 +144,7 @@ def paired_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
     out = out.merge(means.reset_index(), on=by, how="left")
     out["p_value"] = paired_p(out["mean_delta"], out["std"], out["n_pairs"])
     order = _level_order(out)
-    out = out.iloc[np.lexsort([out["metric"], *(out[s] for s in strata[::-1]), order])]
+    out = out.iloc[np.lexsort([out["metric"], order, *(out[s] for s in strata[::-1])])]
     return out[[*by, *EFFECT_COLUMNS]].reset_index(drop=True)
 
 

@@ -10,7 +10,8 @@ rank and by direction.
   unrelated, -1 when reversed. Its interval is a percentile bootstrap over seeds:
   ``n_boot`` times, draw the seeds both datasets ran with replacement (the same
   draw for both), recompute every configuration's mean on each dataset and the
-  tau. With fewer than two shared seeds there is no interval.
+  tau. With fewer than two shared seeds there is no interval. Means over resampled
+  seeds are noisier than the real ones, so the interval leans towards less agreement.
 - Findings that hold: for each axis, the best level by marginal mean of final test
   accuracy on each dataset (holds when it is the same level everywhere), and for
   each level the direction of its paired effect against the axis's baseline on

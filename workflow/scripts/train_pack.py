@@ -1,4 +1,4 @@
-"""Rule train_model: train one grid cell (resumes from its saved state, if any)."""
+"""Rules train_pack_*: train a pack of grid cells in one process (each resumes from its state)."""
 
 import os
 import signal
@@ -13,7 +13,7 @@ from ablation.checkpoint import CheckpointError  # noqa: E402
 from ablation.config import TrainConfig  # noqa: E402
 from ablation.data import DataError  # noqa: E402
 from ablation.io import WriteError  # noqa: E402
-from ablation.runs import run_job  # noqa: E402
+from ablation.runs import run_pack_job  # noqa: E402
 from ablation.train import DeviceError  # noqa: E402
 
 log = logs.setup(snakemake.log[0])
@@ -21,19 +21,19 @@ log = logs.setup(snakemake.log[0])
 
 def _terminated(signum, frame):
     # Unwind normally, so half-written temporary files are removed on the way out.
-    log.warning("stopped by signal %d; the next snakemake call resumes this run", signum)
+    log.warning("stopped by signal %d; the next snakemake call resumes these runs", signum)
     sys.exit(128 + signum)
 
 
 signal.signal(signal.SIGTERM, _terminated)
+members = [
+    dict(member, config=TrainConfig.from_dict(member["config"]))
+    for member in snakemake.params.members
+]
 try:
-    run_job(
-        TrainConfig.from_dict(snakemake.params.config),
+    run_pack_job(
+        members,
         dataset=snakemake.input.data,
-        metrics=snakemake.output.metrics,
-        model=snakemake.output.model,
-        confusion=snakemake.output.confusion,
-        state=snakemake.params.state,
         threads=snakemake.threads,
         # A runtime knob, read here rather than passed as a param: changing it must not
         # make Snakemake retrain finished runs.
