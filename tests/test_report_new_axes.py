@@ -7,8 +7,9 @@ import itertools
 import pandas as pd
 
 from ablation.grid import TRAIN_IMAGES, run_axes, run_path
-from ablation.report.findings import strongest_factor
+from ablation.report.findings import strongest_factor, winner
 from ablation.report.render import grid_status
+from ablation.stats.compare import leaderboard
 
 GROWN = {
     "dataset": ["mnist", "fashion_mnist"],
@@ -66,3 +67,23 @@ def test_spread_of_marginal_means_is_told_per_dataset():
         and "88.00% with activation tanh" in text[0]
     )
     assert text[1].startswith("On mnist,") and "97.00% with activation relu" in text[1]
+
+
+def test_configurations_without_validation_are_unranked_not_tied():
+    """validation_size [0, 1000]: the runs without a validation split cannot be chosen."""
+    rows = [
+        {"activation": a, "optimizer": "adam", "weight_decay": 0.0, "dropout": 0.0,
+         "validation_size": v, "seed": s, "status": "completed",
+         "final_test_accuracy": acc + 0.01 * s,
+         "final_validation_accuracy": (acc + 0.01 * s) if v else float("nan")}
+        for a, acc in (("relu", 0.9), ("tanh", 0.8))
+        for v in (0, 1000)
+        for s in (0, 1, 2)
+    ]  # fmt: skip
+    board = leaderboard(pd.DataFrame(rows))
+    without = board[board["validation_size"] == 0]
+    assert without["rank"].isna().all() and not without["indistinguishable_from_best"].any()
+    text = " ".join(winner(board, "95%", 0.05))
+    assert "2 configurations without a validation split (validation_size 0) are not ranked" in text
+    assert "The worst is tanh / adam / wd 0 / dropout 0 / val 1000" in text
+    assert "fewer than two shared seeds" not in text

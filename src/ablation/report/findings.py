@@ -75,9 +75,10 @@ def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:
 
 def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
     """The best configuration chosen on validation, its test estimate, and who ties with it."""
-    ranked = board.dropna(subset=["mean"]).sort_values("rank") if len(board) else board
+    ranked = board.dropna(subset=["mean", "rank"]).sort_values("rank") if len(board) else board
     if ranked.empty:
         return []
+    unranked = board.dropna(subset=["mean"])["rank"].isna().sum()
     best = ranked.iloc[0]
     n = int(best["n"])
     chosen_on = best.get("selected_on", "validation")
@@ -93,6 +94,12 @@ def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
             f"chosen on the test set itself, so its test accuracy of {estimate} is optimistic."
         )
     text = [first]
+    if unranked:
+        text.append(
+            f"{_plural(int(unranked), 'configuration')} without a validation split "
+            f"(validation_size 0) {'is' if unranked == 1 else 'are'} not ranked: only the "
+            "test set could choose between them, which would flatter the winner."
+        )
     others = ranked.iloc[1:]
     if others.empty:
         return text
