@@ -7,9 +7,13 @@ import itertools
 import pandas as pd
 
 from ablation.grid import TRAIN_IMAGES, run_axes, run_path
+from ablation.report.build import analyze_runs
 from ablation.report.findings import strongest_factor, winner
 from ablation.report.render import grid_status
+from ablation.stats.analyze import analysis_defaults
 from ablation.stats.compare import leaderboard
+from ablation.steps import layout_of
+from synthetic import synthetic_study
 
 GROWN = {
     "dataset": ["mnist", "fashion_mnist"],
@@ -87,3 +91,17 @@ def test_configurations_without_validation_are_unranked_not_tied():
     assert "2 configurations without a validation split (validation_size 0) are not ranked" in text
     assert "The worst is tanh / adam / wd 0 / dropout 0 / val 1000" in text
     assert "fewer than two shared seeds" not in text
+
+
+def test_curve_panels_name_the_axis_of_a_numeric_facet(close_figures):
+    metrics, confusion = synthetic_study(
+        {"activation": ["relu", "tanh"], "hidden_size": [32, 64], "seed": [0, 1]},
+        epochs=4,
+        milestones=(2, 4),
+    )
+    tables = analyze_runs(metrics, confusion, analysis_defaults())
+    layout = layout_of(tables)
+    assert "hidden_size" in (layout.row, layout.col)
+    fig = tables["learning_curves_accuracy"]
+    titles = {ax.get_title() for ax in fig.axes} | {t.get_text() for t in fig.texts}
+    assert {"hidden 32", "hidden 64"} <= titles and not {"32", "64"} & titles

@@ -220,13 +220,13 @@ def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
     top = main.iloc[0]
     text = (
         f"In a model of the whole design{where} (type II ANOVA of final test accuracy on every "
-        f"axis, their two-way interactions and the seed; n = {n} runs), the "
-        f"{label(top['term'])} matters most "
+        f"axis, their two-way interactions and the seed; n = {n} runs), "
+        f"{_subject(top['term'])} matters most "
         f"({_effect(top, residual_df)})"
     )
     if len(main) > 1:
         low = main.iloc[-1]
-        text += f" and the {label(low['term'])} least ({_effect(low, residual_df)})"
+        text += f" and {_subject(low['term'])} least ({_effect(low, residual_df)})"
     text = [text + "; F-tests give p-values, not intervals."]
     pairs = table[table["kind"] == "interaction"]
     strong = pairs[pairs["p_holm"] < 0.05].sort_values("partial_omega_sq", ascending=False)
@@ -248,6 +248,12 @@ def _effect(row: pd.Series, residual_df: int) -> str:
         f"partial \u03c9\u00b2 {fixed(row['partial_omega_sq'], 3)}, "
         f"F({int(row['df'])}, {residual_df}) = {fixed(row['F'], 2)}, p {_p_clause(row['p_value'])}"
     )
+
+
+def _subject(axis: str) -> str:
+    """An axis as the subject of "matters": `the dropout`, `the number of hidden units`."""
+    name = label(axis)
+    return f"the number of {name}" if name.endswith("s") else f"the {name}"
 
 
 def _pair_label(term: str) -> str:
