@@ -93,15 +93,23 @@ def test_configurations_without_validation_are_unranked_not_tied():
     assert "fewer than two shared seeds" not in text
 
 
-def test_curve_panels_name_the_axis_of_a_numeric_facet(close_figures):
+def test_curve_panels_of_one_epoch_name_a_numeric_facet_and_show_points(close_figures):
+    """hidden_size [32, 64] with one epoch: panels say `hidden 32`, curves are dots at 1."""
     metrics, confusion = synthetic_study(
         {"activation": ["relu", "tanh"], "hidden_size": [32, 64], "seed": [0, 1]},
-        epochs=4,
-        milestones=(2, 4),
+        epochs=1,
+        milestones=(1,),
     )
     tables = analyze_runs(metrics, confusion, analysis_defaults())
     layout = layout_of(tables)
     assert "hidden_size" in (layout.row, layout.col)
+    for name in ("learning_curves_accuracy", "overfitting_panels"):
+        fig = tables[name]
+        panels = [ax for ax in fig.axes if ax.get_visible() and ax.lines]
+        assert panels, name
+        for ax in panels:
+            assert list(ax.get_xticks()) == [1], name  # not 0.945, 0.960, ...
+            assert any(line.get_marker() == "o" for line in ax.lines), name  # a visible point
     fig = tables["learning_curves_accuracy"]
     titles = {ax.get_title() for ax in fig.axes} | {t.get_text() for t in fig.texts}
     assert {"hidden 32", "hidden 64"} <= titles and not {"32", "64"} & titles

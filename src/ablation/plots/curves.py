@@ -19,6 +19,7 @@ from ablation.plots.style import (
     empty_figure,
     facet_levels,
     integer_epochs,
+    lone_points,
     setting_palette,
     with_setting,
 )
@@ -154,6 +155,7 @@ def _facet_curves(data: pd.DataFrame, layout: Layout, ylabel: str, title: str) -
         aspect=1.25,
         facet_kws={"margin_titles": True, "sharey": "row" if layout.row == "dataset" else True},
         **facets,
+        **lone_points(data["epoch"].nunique()),
     )
     grid.map_dataframe(_bands, palette=palette)
     grid.set_axis_labels("epoch", ylabel)
