@@ -7,6 +7,7 @@ import itertools
 import pandas as pd
 
 from ablation.grid import TRAIN_IMAGES, run_axes, run_path
+from ablation.report import ReportInputs, build_html
 from ablation.report.build import analyze_runs
 from ablation.report.findings import strongest_factor, winner
 from ablation.report.render import grid_status
@@ -113,3 +114,14 @@ def test_curve_panels_of_one_epoch_name_a_numeric_facet_and_show_points(close_fi
     fig = tables["learning_curves_accuracy"]
     titles = {ax.get_title() for ax in fig.axes} | {t.get_text() for t in fig.texts}
     assert {"hidden 32", "hidden 64"} <= titles and not {"32", "64"} & titles
+
+
+def test_title_line_reads_the_study_axes():
+    """A width axis and one epoch: not the default `784 -> 128`, not `1 epochs`."""
+    study = {
+        "grid": {"dataset": ["mnist", "fashion_mnist"], "hidden_size": [32, 64]},
+        "training": {"epochs": 1, "hidden_size": 128},
+    }
+    html = build_html(ReportInputs(), {}, study, [])
+    assert "What does each choice in the MNIST and Fashion-MNIST network do?" in html
+    assert "784 → 32 or 64 → activation" in html and "1 epoch each" in html

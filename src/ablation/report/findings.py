@@ -232,9 +232,11 @@ def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
     strong = pairs[pairs["p_holm"] < 0.05].sort_values("partial_omega_sq", ascending=False)
     if len(strong):
         listed = "; ".join(
-            f"{_pair_label(r['term'])} ({_effect(r, residual_df)})" for _, r in strong.iterrows()
+            f"{_pair_label(r['term'])} ({_effect(r, residual_df)})"
+            for _, r in strong.head(3).iterrows()
         )
-        text.append(f"These choices interact (Holm-corrected p < 0.05): {listed}.")
+        more = f"; and {len(strong) - 3} more pairs (Factor effects)" if len(strong) > 3 else ""
+        text.append(f"These choices interact (Holm-corrected p < 0.05): {listed}{more}.")
     elif len(pairs):
         text.append(
             f"No two-way interaction is significant (all {_plural(len(pairs), 'pair')} "
