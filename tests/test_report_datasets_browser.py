@@ -37,7 +37,8 @@ def study(tiny_study, fashion_raw, tmp_path_factory) -> Path:
     for name in WORKFLOW_FILES:
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
-    for name in ("results/data", "results/runs", ".snakemake/metadata"):
+    # the runs, their stamps (results/.trained: which config trained them) and the data
+    for name in ("results/data", "results/runs", "results/.trained", ".snakemake/metadata"):
         shutil.copytree(tiny_study / name, workdir / name, copy_function=os.link)
     config = str(write_config(workdir, TWO_DATASETS))
     snakemake(workdir, "results/metrics.parquet", "--configfile", config)  # trains
