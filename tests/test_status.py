@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from ablation.config import run_config, run_path
 from ablation.data import load_dataset
 from ablation.study import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
-from conftest import snakemake, write_config
+from conftest import REPO, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -50,9 +51,14 @@ def status(workdir: Path, *args: str) -> dict:
 
 
 def train_targets(study: dict) -> list[str]:
+    """The metrics files of the study's cells, laid over the default config as Snakemake does."""
+    from snakemake.utils import update_config
+
     from ablation.config import grid_cells, validate_config
 
-    cells = grid_cells(validate_config(study, source="test"))
+    merged = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    update_config(merged, copy.deepcopy(study))
+    cells = grid_cells(validate_config(merged, source="test"))
     return [f"results/runs/{run_path(c)}/metrics.parquet" for c in cells]
 
 
