@@ -42,37 +42,32 @@ TARGET_SECONDS, TARGET_MB = 10.0, 10.0
 
 
 def measure(grid: dict, epochs: int) -> tuple[dict[str, float], float, int]:
-    """Seconds of every statistics and figure step and the page; report megabytes; runs."""
+    """Seconds of every step (`ablation.steps`), of the PNGs and the page; megabytes; runs."""
     from ablation import plots
 
     metrics, confusion = synthetic_study(grid, epochs=epochs)
     started = time.perf_counter()
     runs = run_summary(metrics)
-    timed = {"run_summary": time.perf_counter() - started}
-    aggregates = {"metrics": metrics, "runs": runs, "confusion": confusion}
-    tables = steps.run_all(
-        {**aggregates, "summary": config_summary(runs)}, analysis_defaults(), seconds=timed
-    )
+    aggregates = {
+        "metrics": metrics, "runs": runs, "confusion": confusion, "summary": config_summary(runs),
+    }  # fmt: skip
+    seconds = {"aggregate (run_summary)": time.perf_counter() - started}
+    made = steps.run_all(aggregates, analysis_defaults(), seconds=seconds)
     begun = time.perf_counter()
-    figures = {name: plots.figure_bytes(tables[name]) for name in FIGURES}
-    drawn = [s.name for s in steps.STEPS if s.draws]
-    drawing = {name: timed.pop(name) for name in drawn}
-    drawing["figures to PNG"] = time.perf_counter() - begun
-    steps_seconds = timed
+    figures = {name: plots.figure_bytes(made[name]) for name in FIGURES}
+    seconds["figures as PNG"] = time.perf_counter() - begun
     begun = time.perf_counter()
-    inputs = ReportInputs(**{k: v for k, v in tables.items() if k in ReportInputs.fields()})
+    inputs = ReportInputs(**{k: v for k, v in made.items() if k in ReportInputs.fields()})
     html = build_html(inputs, figures, {"analysis": {}}, sorted(runs["run_id"]))
-    seconds = {
-        **steps_seconds,
-        **drawing,
-        "page": time.perf_counter() - begun,
-        "= statistics": sum(steps_seconds.values()),
-        "= figures": sum(drawing.values()),
+    seconds["page"] = time.perf_counter() - begun
+    analysis = [k for k in seconds if k.startswith(("aggregate", "analyze_"))]
+    drawing = [k for k in seconds if k.startswith("plot_") or k == "figures as PNG"]
+    totals = {
+        "= statistics": sum(seconds[k] for k in analysis),
+        "= figures": sum(seconds[k] for k in drawing),
     }
-    seconds["= analysis and report"] = (
-        seconds["= statistics"] + seconds["= figures"] + seconds["page"]
-    )
-    return seconds, len(html.encode()) / 1e6, metrics["run_id"].nunique()
+    totals["= analysis and report"] = totals["= statistics"] + totals["= figures"] + seconds["page"]
+    return {**seconds, **totals}, len(html.encode()) / 1e6, metrics["run_id"].nunique()
 
 
 def main() -> None:

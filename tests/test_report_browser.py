@@ -194,7 +194,7 @@ def test_partial_report_marks_missing_runs(study, browser):
         seeds = {row[5] for row in page.visible_rows()}
         assert seeds == {"2 of 3"}
         widths = page.page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
-        assert len(widths) == 10 and all(w > 0 for w in widths)
+        assert len(widths) == 11 and all(w > 0 for w in widths)
     finally:
         page.page.close()
 

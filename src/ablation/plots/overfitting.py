@@ -72,7 +72,7 @@ def overfitting_panels(
         if pd.notna(config.get("best_val_epoch_median")):
             ax.axvline(config["best_val_epoch_median"], color="C2", linewidth=1.2)
         ax.set_title(
-            f"{config_label(config, keys, ' / ')}\n{config['verdict']}",
+            f"{_wrapped(config_label(config, keys, ' / '))}\n{config['verdict']}",
             fontsize="x-small",
             color=VERDICT_COLORS.get(config["verdict"], "black"),
         )
@@ -106,8 +106,25 @@ def overfitting_panels(
     if n < total:
         title += f"\n{n} of {total} configurations: those where early stopping gains most"
     fig.suptitle(title, y=1.0)
-    fig.tight_layout()
+    # fixed spacing, not tight_layout: with 36 panels that alone took most of the time
+    lines = 1 + max(
+        _wrapped(config_label(c, keys, " / ")).count("\n") + 1 for _, c in shown.iterrows()
+    )
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.93, bottom=0.07, wspace=0.25,
+                        hspace=0.18 * lines + 0.15)  # fmt: skip
     return fig
+
+
+def _wrapped(text: str, width: int = 40, sep: str = " / ") -> str:
+    """A long configuration label on two or more lines, broken between axes."""
+    lines = [""]
+    for part in text.split(sep):
+        joined = f"{lines[-1]}{sep}{part}" if lines[-1] else part
+        if len(joined) > width and lines[-1]:
+            lines.append(part)
+        else:
+            lines[-1] = joined
+    return "\n".join(lines)
 
 
 def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> pd.DataFrame:
