@@ -8,22 +8,22 @@ Snakemake report of the figures.
 from __future__ import annotations
 
 import copy
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from browser_helpers import (  # noqa: F401 (chromium: the browser fixture)
+    Page,
+    assert_every_figure_drawn,
+    chromium,
+    shown_figures,
+)
 from conftest import REPO, TINY_STUDY, snakemake, write_config
 
 pytestmark = [pytest.mark.workflow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -46,61 +46,6 @@ def study(tiny_study) -> Path:
         str(workdir / "config/study.yaml"),
     )
     return workdir
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium through Playwright (Debian's binary, no downloaded browsers)."""
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"Chromium not found at {CHROMIUM}: run `bash .ci/install-system.sh` as root"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "the playwright package is missing: pip install -e '.[test]'"
-    if problem:
-        # As root the CI installs Chromium itself, so its absence there is a failure.
-        if os.geteuid() == 0:
-            pytest.fail(problem)
-        pytest.skip(problem)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Page:
-    """A report opened in a fresh page, with every console message and request recorded."""
-
-    def __init__(self, browser, path: Path):
-        self.url = path.resolve().as_uri()
-        self.page = browser.new_page(viewport={"width": 1366, "height": 900})
-        self.console, self.requests = [], []
-        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
-        self.page.on("pageerror", lambda e: self.console.append(("pageerror", str(e))))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(self.url, wait_until="load")
-
-    def errors(self) -> list:
-        return [m for m in self.console if m[0] in ("error", "pageerror", "warning")]
-
-    def visible_rows(self) -> list[list[str]]:
-        return self.page.eval_on_selector_all(
-            "#leaderboard-table tbody tr:not([hidden])",
-            "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent.trim()))",
-        )
-
-    def column(self, header: str) -> list[str]:
-        index = self.page.eval_on_selector_all(
-            "#leaderboard-table thead th",
-            "(ths, h) => ths.findIndex(t => t.textContent.startsWith(h))",
-            header,
-        )
-        return self.page.eval_on_selector_all(
-            "#leaderboard-table tbody tr:not([hidden])",
-            "(rows, i) => rows.map(r => r.cells[i].getAttribute('data-sort'))",
-            index,
-        )
 
 
 @pytest.fixture(scope="module")
@@ -127,13 +72,9 @@ def test_page_is_self_contained_and_complete(study, report):
         "provenance",
     ):
         assert report.page.is_visible(f"section#{section} h2")
-    images = report.page.eval_on_selector_all(
-        "img", "imgs => imgs.map(i => [i.naturalWidth, i.complete, i.alt, i.src.slice(0, 22)])"
-    )
-    assert len(images) == 11  # no more-data or transfer figure: one size, one dataset
-    assert all(
-        w > 0 and done and alt and src == "data:image/png;base64," for w, done, alt, src in images
-    )
+    assert_every_figure_drawn(report.page)
+    # one training-set size, one dataset: no more-data or transfer section
+    assert not {"datasize", "transfer"} & set(shown_figures(report.page))
     text = report.page.inner_text("#findings")
     assert "All 8 planned runs finished." in text
     board = pd.read_parquet(study / "results/stats/leaderboard.parquet")
@@ -193,8 +134,7 @@ def test_partial_report_marks_missing_runs(study, browser):
         assert len(missing) == 4 and all(m.endswith("seed=2") for m in missing)
         seeds = {row[5] for row in page.visible_rows()}
         assert seeds == {"2 of 3"}
-        widths = page.page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
-        assert len(widths) == 11 and all(w > 0 for w in widths)
+        assert_every_figure_drawn(page.page)
     finally:
         page.page.close()
 

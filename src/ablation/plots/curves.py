@@ -7,7 +7,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 
-from ablation.axes import config_keys
+from ablation.axes import config_keys, config_label
 from ablation.plots.style import (
     BAND_ALPHA,
     METRIC_LABELS,
@@ -19,6 +19,7 @@ from ablation.plots.style import (
     empty_figure,
     facet_levels,
     integer_epochs,
+    lone_points,
     setting_palette,
     with_setting,
 )
@@ -134,10 +135,10 @@ def _facet_curves(data: pd.DataFrame, layout: Layout, ylabel: str, title: str) -
     palette = setting_palette(data["setting"].cat.categories)
     splits = [s for s in SPLIT_DASHES if s in set(data["split"])]
     facets = {}
-    if layout.row:
-        facets.update(row=layout.row, row_order=facet_levels(data, layout.row))
-    if layout.col:
-        facets.update(col=layout.col, col_order=facet_levels(data, layout.col))
+    for facet, axis in (("row", layout.row), ("col", layout.col)):
+        if axis:
+            data, names = _named_levels(data, axis)
+            facets.update({facet: axis, f"{facet}_order": names})
     grid = sns.relplot(
         data=data,
         x="epoch",
@@ -154,6 +155,7 @@ def _facet_curves(data: pd.DataFrame, layout: Layout, ylabel: str, title: str) -
         aspect=1.25,
         facet_kws={"margin_titles": True, "sharey": "row" if layout.row == "dataset" else True},
         **facets,
+        **lone_points(data["epoch"].nunique()),
     )
     grid.map_dataframe(_bands, palette=palette)
     grid.set_axis_labels("epoch", ylabel)
@@ -163,6 +165,12 @@ def _facet_curves(data: pd.DataFrame, layout: Layout, ylabel: str, title: str) -
     _legends_below(grid.figure, palette, splits if len(splits) > 1 else [], hue_title)
     grid.figure.suptitle(title, y=1.02)
     return grid.figure
+
+
+def _named_levels(data: pd.DataFrame, axis: str) -> tuple[pd.DataFrame, list[str]]:
+    """The facet axis's values as panel titles read them (`val 1000`, not `1000`), in order."""
+    names = {level: config_label({axis: level}, [axis]) for level in facet_levels(data, axis)}
+    return data.assign(**{axis: data[axis].map(names)}), list(names.values())
 
 
 def _bands(data: pd.DataFrame, palette: dict, **_: object) -> None:

@@ -9,7 +9,14 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from ablation.axes import config_keys, config_label
-from ablation.plots.style import PANEL, apply_style, empty_figure, integer_epochs, matches
+from ablation.plots.style import (
+    PANEL,
+    apply_style,
+    empty_figure,
+    integer_epochs,
+    lone_points,
+    matches,
+)
 
 VERDICT_COLORS = {
     "overfitting": "#b2182b",
@@ -137,8 +144,9 @@ def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> pd.DataFrame:
 def _draw_runs(ax: plt.Axes, mine: pd.DataFrame, onsets: pd.Series, noisy: pd.Series) -> None:
     for run_id, run in mine.groupby("run_id"):
         run = run.sort_values("epoch")
-        ax.plot(run["epoch"], run["train_loss"], color="C0", linewidth=1)
-        ax.plot(run["epoch"], run["test_loss"], color="C3", linewidth=1, linestyle=":")
+        dots = lone_points(len(run))
+        ax.plot(run["epoch"], run["train_loss"], color="C0", linewidth=1, **dots)
+        ax.plot(run["epoch"], run["test_loss"], color="C3", linewidth=1, linestyle=":", **dots)
         for epoch, face in ((onsets.get(run_id, pd.NA), "C3"), (noisy.get(run_id, pd.NA), "none")):
             at = run[run["epoch"] == epoch]["test_loss"] if pd.notna(epoch) else []
             if len(at):  # filled: overfitting onset; open: a rise that came back

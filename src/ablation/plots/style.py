@@ -79,7 +79,18 @@ def empty_figure(message: str) -> plt.Figure:
 def integer_epochs(axes: Iterable[plt.Axes]) -> None:
     """Epoch ticks at whole numbers only (a 2-epoch study would show 1.2, 1.4, ...)."""
     for ax in axes:
-        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+        low, high = ax.get_xlim()
+        if high - low <= 1:  # one epoch measured: one tick at it, not 0.945, 0.960, ...
+            middle = round((low + high) / 2)
+            ax.set_xlim(middle - 0.5, middle + 0.5)
+            ax.set_xticks([middle])
+        else:
+            ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+
+
+def lone_points(n_points: int) -> dict[str, object]:
+    """Line keywords that mark a curve of one point (a line through it would not show)."""
+    return {"marker": "o", "markersize": 4} if n_points == 1 else {}
 
 
 def plain_log_labels(ax: plt.Axes) -> None:

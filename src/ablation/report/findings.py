@@ -75,9 +75,10 @@ def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:
 
 def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
     """The best configuration chosen on validation, its test estimate, and who ties with it."""
-    ranked = board.dropna(subset=["mean"]).sort_values("rank") if len(board) else board
+    ranked = board.dropna(subset=["mean", "rank"]).sort_values("rank") if len(board) else board
     if ranked.empty:
         return []
+    unranked = board.dropna(subset=["mean"])["rank"].isna().sum()
     best = ranked.iloc[0]
     n = int(best["n"])
     chosen_on = best.get("selected_on", "validation")
@@ -93,6 +94,12 @@ def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
             f"chosen on the test set itself, so its test accuracy of {estimate} is optimistic."
         )
     text = [first]
+    if unranked:
+        text.append(
+            f"{_plural(int(unranked), 'configuration')} without a validation split "
+            f"(validation_size 0) {'is' if unranked == 1 else 'are'} not ranked: only the "
+            "test set could choose between them, which would flatter the winner."
+        )
     others = ranked.iloc[1:]
     if others.empty:
         return text
@@ -213,21 +220,23 @@ def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
     top = main.iloc[0]
     text = (
         f"In a model of the whole design{where} (type II ANOVA of final test accuracy on every "
-        f"axis, their two-way interactions and the seed; n = {n} runs), the "
-        f"{label(top['term'])} matters most "
+        f"axis, their two-way interactions and the seed; n = {n} runs), "
+        f"{_subject(top['term'])} matters most "
         f"({_effect(top, residual_df)})"
     )
     if len(main) > 1:
         low = main.iloc[-1]
-        text += f" and the {label(low['term'])} least ({_effect(low, residual_df)})"
+        text += f" and {_subject(low['term'])} least ({_effect(low, residual_df)})"
     text = [text + "; F-tests give p-values, not intervals."]
     pairs = table[table["kind"] == "interaction"]
     strong = pairs[pairs["p_holm"] < 0.05].sort_values("partial_omega_sq", ascending=False)
     if len(strong):
         listed = "; ".join(
-            f"{_pair_label(r['term'])} ({_effect(r, residual_df)})" for _, r in strong.iterrows()
+            f"{_pair_label(r['term'])} ({_effect(r, residual_df)})"
+            for _, r in strong.head(3).iterrows()
         )
-        text.append(f"These choices interact (Holm-corrected p < 0.05): {listed}.")
+        more = f"; and {len(strong) - 3} more pairs (Factor effects)" if len(strong) > 3 else ""
+        text.append(f"These choices interact (Holm-corrected p < 0.05): {listed}{more}.")
     elif len(pairs):
         text.append(
             f"No two-way interaction is significant (all {_plural(len(pairs), 'pair')} "
@@ -241,6 +250,12 @@ def _effect(row: pd.Series, residual_df: int) -> str:
         f"partial \u03c9\u00b2 {fixed(row['partial_omega_sq'], 3)}, "
         f"F({int(row['df'])}, {residual_df}) = {fixed(row['F'], 2)}, p {_p_clause(row['p_value'])}"
     )
+
+
+def _subject(axis: str) -> str:
+    """An axis as the subject of "matters": `the dropout`, `the number of hidden units`."""
+    name = label(axis)
+    return f"the number of {name}" if name.endswith("s") else f"the {name}"
 
 
 def _pair_label(term: str) -> str:

@@ -71,6 +71,7 @@ def build_html(
         "training": study.get("training", {}),
         "dataset": study.get("data", {}).get("dataset", "mnist"),
         **_class_words(inputs.runs, study),
+        "header": _header(study),
         "level": f"{confidence:.0%}",
         "alpha": alpha,
         "findings": headline_findings(inputs, len(expected_runs), confidence, alpha),
@@ -90,6 +91,22 @@ def build_html(
         "selection": selection_context(inputs),
     }
     return _template().render(**context)
+
+
+DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "kmnist": "KMNIST"}
+
+
+def _header(study: Mapping[str, Any]) -> dict[str, str]:
+    """The page's title line: the datasets, the hidden widths and the epochs of the study."""
+    grid, training = study.get("grid") or {}, study.get("training") or {}
+    datasets = grid.get("dataset") or [(study.get("data") or {}).get("dataset", "mnist")]
+    widths = grid.get("hidden_size") or [training.get("hidden_size", 128)]
+    epochs = training.get("epochs", "?")
+    return {
+        "datasets": " and ".join(DATASET_NAMES.get(d, d) for d in datasets),
+        "hidden": " or ".join(str(w) for w in widths),
+        "epochs": f"{epochs} epoch{'' if epochs == 1 else 's'}",
+    }
 
 
 def _class_words(runs: pd.DataFrame, study: Mapping[str, Any]) -> dict[str, str]:

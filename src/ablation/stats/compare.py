@@ -158,7 +158,8 @@ def _board(
     board["n_pairs"] = board["n_pairs"].fillna(0).astype("int64")
     board["p_holm"] = holm(board["p_value"])
     board["tested"] = board["p_value"].notna()
-    untestable = ~board["tested"] & (board["n"] > 0)
+    # too few shared seeds to test; a configuration without validation score is unranked, not tied
+    untestable = ~board["tested"] & (board["n"] > 0) & board["selection_mean"].notna()
     board["indistinguishable_from_best"] = (
         board["is_best"] | (board["p_holm"] >= alpha) | untestable
     )
