@@ -166,3 +166,18 @@ def test_confusion_names_classes_of_their_dataset(runs):
     ]
     assert pairs.loc["mnist", ["true_name", "predicted_name"]].tolist() == ["6", "0"]
     assert pairs.loc["mnist", "rate"] == pytest.approx(0.1)
+
+
+def test_bootstrap_taus_equal_scipys_kendall_tau_b():
+    from scipy import stats
+
+    from ablation.stats.transfer import _taus_b
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 12))
+    y = x + rng.normal(size=(40, 12))
+    x[3, :5] = x[3, 0]  # ties
+    y[7, 2] = np.nan  # a configuration without a score in one draw
+    keep = np.isfinite(x) & np.isfinite(y)
+    expected = [stats.kendalltau(a[k], b[k]).statistic for a, b, k in zip(x, y, keep, strict=True)]
+    assert _taus_b(x, y, chunk=7) == pytest.approx(expected, abs=1e-12)
