@@ -135,5 +135,5 @@ def test_workflow_claims_the_gpu_where_there_is_one(workdir):
     target = f"results/runs/{run}/metrics.parquet"
     plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile))
     assert plan.returncode == 0, plan.stderr
-    train_job = plan.stdout.split("rule train_model:")[1].split("\n\n")[0]
+    train_job = plan.stdout.split("rule train_pack_")[1].split("\n\n")[0]
     assert "gpu=1" in train_job.replace(" ", "")

@@ -114,8 +114,8 @@ rule train_model:
     # would run here, on the submitting host.
     localrule: True
     threads: 1
+    # No claim on the GPU: moving files must not wait for a pack that holds it.
     resources:
-        gpu=uses_gpu(),
         mem_mb=1500,
         runtime=30,
     params:
