@@ -8,6 +8,8 @@
 #       confusion.parquet                  its final test confusion matrix
 #       model.pt                           its weights, config and final metrics
 #   .resume/<run path>/state.pt            resume state of an interrupted run (removed when done)
+#   .packs/<run path>/                     a run's files as its training pack left them (moved)
+#   .trained/<run path>.json               the pack's stamp: the config hash it trained under
 #   metrics.parquet, runs.parquet          all runs, one table each (aggregate_metrics)
 #   summary.csv, summary.parquet           one row per configuration
 #   stats/<table>.parquet (+ .csv)         statistics, verdicts, anomalies (analyze_*; ablation.stats)

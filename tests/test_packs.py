@@ -21,6 +21,7 @@ from conftest import REPO, snakemake, write_config
 from robustness_helpers import (  # one_thread: a fixture
     ONE_CELL,
     one_thread,  # noqa: F401
+    run_of,
     saved_epoch,
     start_snakemake,
     state_file,
@@ -186,8 +187,9 @@ def test_killed_pack_resumes_exactly_and_a_new_value_trains_alone(
     (workdir / "results" / "data").mkdir(parents=True)
     shutil.copy2(mnist_file, workdir / "results" / "data" / "mnist.pt")  # data rule not under test
     cells = [ONE_CELL, dict(ONE_CELL, activation="tanh")]
-    states = [state_file(workdir, cell) for cell in cells]
-    targets = [f"results/runs/{run_path(cell)}/metrics.parquet" for cell in cells]
+    states = [state_file(workdir, cell, config) for cell in cells]
+    runs = [run_of(config, cell) for cell in cells]
+    targets = [f"results/runs/{run}/metrics.parquet" for run in runs]
 
     # One core: one pack of both runs.
     proc = start_snakemake(workdir, *targets, "--cores", "1", "--configfile", configfile)
@@ -204,11 +206,10 @@ def test_killed_pack_resumes_exactly_and_a_new_value_trains_alone(
     [pack_log] = (workdir / "logs" / "train_pack").glob("*.log")  # the same pack again
     assert "training a pack of 2 runs" in pack_log.read_text()
 
-    for cell, epoch in zip(cells, done, strict=True):
-        run = run_path(cell)
+    for cell, run, epoch in zip(cells, runs, done, strict=True):
         log = (workdir / "logs" / "train_model" / f"{run}.log").read_text()
         assert f"resuming after epoch {epoch} of 6" in log and f"{run}: completed" in log
-        assert run_path(cells[1 - cells.index(cell)]) not in log  # its own lines only
+        assert runs[1 - runs.index(run)] not in log  # its own lines only
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             monkeypatch.setenv(var, os.environ.get(var, ""))
         ref = tmp_path_factory.mktemp("alone")
@@ -225,7 +226,7 @@ def test_killed_pack_resumes_exactly_and_a_new_value_trains_alone(
     # A new grid value trains its cell only.
     finished = {p: p.stat().st_mtime_ns for p in (workdir / "results" / "runs").rglob("*.*")}
     config["grid"]["activation"].append("sigmoid")
-    new = run_path(dict(ONE_CELL, activation="sigmoid"))
+    new = run_of(config, dict(ONE_CELL, activation="sigmoid"))
     configfile = str(write_config(workdir, config))
     snakemake(workdir, f"results/runs/{new}/metrics.parquet", "--configfile", configfile)
     assert {p: p.stat().st_mtime_ns for p in finished} == finished

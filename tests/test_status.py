@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from ablation.config import run_config, run_path
 from ablation.data import load_dataset
 from ablation.study import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
-from conftest import snakemake, write_config
+from conftest import REPO, snakemake, write_config
+from robustness_helpers import saved_epoch
 
 pytestmark = pytest.mark.workflow
 
@@ -49,11 +51,19 @@ def status(workdir: Path, *args: str) -> dict:
     return report
 
 
-def train_targets(study: dict) -> list[str]:
+def study_cells(study: dict) -> list[dict]:
+    """The grid cells of `study` laid over config/config.yaml, as Snakemake lays them."""
+    from snakemake.utils import update_config
+
     from ablation.config import grid_cells, validate_config
 
-    cells = grid_cells(validate_config(study, source="test"))
-    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in cells]
+    merged = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    update_config(merged, copy.deepcopy(study))
+    return grid_cells(validate_config(merged, source="test"))
+
+
+def train_targets(study: dict) -> list[str]:
+    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in study_cells(study)]
 
 
 def snakemake_would_train(workdir: Path, study: dict) -> int:
@@ -176,7 +186,7 @@ def test_status_follows_the_grid_through_a_study(workdir):
 
     # 5. A training job killed while Snakemake goes on with another job: interrupted at the
     # epoch of its resume state, whoever killed it.
-    killed, other = kill_one_job(workdir, study, ["adam"], seeds=[0, 1])
+    killed, other = kill_one_job(workdir, study, "adam")
     assert killed["state"] == "interrupted" and killed["epoch"] >= 1
     assert killed["reasons"][0].startswith(f"interrupted at epoch {killed['epoch']}")
     assert other["state"] == "running"
@@ -187,9 +197,7 @@ def run_and_interrupt(workdir: Path, study: dict, optimizer: str, seed: int) -> 
 
     Returns the cell's status while running and after the stop.
     """
-    from ablation.config import grid_cells, validate_config
-
-    cells = grid_cells(validate_config(study, source="test"))
+    cells = study_cells(study)
     [target] = [t for t, c in zip(train_targets(study), cells, strict=True)
                 if (c["optimizer"], c["seed"]) == (optimizer, seed)]  # fmt: skip
     run = run_of(optimizer, seed)
@@ -223,49 +231,50 @@ def job_overhead(workdir: Path, run: str) -> float:
     return wall - m.loc[m["split"] == "train_running", "train_seconds"].max()
 
 
-def training_jobs(workdir: Path) -> dict[int, str]:
-    """The training jobs running in `workdir`: process id -> the run whose log it holds open."""
-    jobs = {}
-    logs = workdir / "logs" / "train_model"
+def training_jobs(workdir: Path) -> dict[int, list[str]]:
+    """The training jobs running in `workdir`: process id -> the runs whose logs it holds
+    open (a pack trains several)."""
+    jobs: dict[int, list[str]] = {}
+    logs = str(workdir / "logs" / "train_model")
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             targets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
         except OSError:
             continue  # gone, or not ours
-        for target in targets:
-            if target.startswith(str(logs)) and target.endswith(".log"):
-                jobs[int(proc.name)] = target[len(str(logs)) + 1 : -len(".log")]
+        runs = [t[len(logs) + 1 : -len(".log")] for t in targets if t.startswith(logs)]
+        if runs:
+            jobs[int(proc.name)] = sorted(runs)
     return jobs
 
 
-def kill_one_job(workdir: Path, study: dict, optimizers: list, seeds: list) -> tuple[dict, dict]:
-    """Train two cells one after the other; SIGKILL the first job once it has saved an epoch,
-    let Snakemake start the second. Returns both cells' status at that moment."""
-    from ablation.config import grid_cells, validate_config
-
-    cells = grid_cells(validate_config(study, source="test"))
-    targets = [t for t, c in zip(train_targets(study), cells, strict=True)
-               if c["optimizer"] in optimizers and c["seed"] in seeds]  # fmt: skip
+def kill_one_job(workdir: Path, study: dict, optimizer: str) -> tuple[dict, dict]:
+    """Train the study's `optimizer` cells, one job at a time; SIGKILL the first job once
+    its `optimizer` run has saved an epoch, let Snakemake start the next job. Returns the
+    status of that run and of the next job's `optimizer` run at that moment."""
+    targets = [t for t, c in zip(train_targets(study), study_cells(study), strict=True)
+               if c["optimizer"] == optimizer]  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "--keep-going", *targets,
          "--configfile", CONFIG],
         cwd=workdir, env=dict(os.environ, ABLATION_DEVICE="cpu"), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+    def ours(runs: list[str]) -> str:
+        return next(r for r in runs if f"optimizer={optimizer}/" in r)
+
     try:
-        first = wait_for(lambda: training_jobs(workdir), "no training job started")
-        [(pid, run)] = first.items()
-        log = workdir / "logs" / "train_model" / f"{run}.log"
-        lines = len(log.read_text().splitlines())
-        new_epochs = lambda: log.read_text().splitlines()[lines:]  # noqa: E731
-        wait_for(lambda: sum(" epoch " in line for line in new_epochs()) >= 2, "no epoch saved")
+        [(pid, runs)] = wait_for(lambda: training_jobs(workdir), "no training job started").items()
+        state = workdir / "results" / ".resume" / ours(runs) / "state.pt"
+        before = saved_epoch(state)
+        wait_for(lambda: saved_epoch(state) > before, "no epoch saved")
         os.kill(pid, signal.SIGKILL)
-        others = wait_for(
-            lambda: {p: r for p, r in training_jobs(workdir).items() if r != run},
-            "Snakemake did not go on with the other job",
-        )
+        [(_, others)] = wait_for(
+            lambda: {p: r for p, r in training_jobs(workdir).items() if p != pid},
+            "Snakemake did not go on with the next job",
+        ).items()
         report = status(workdir)["by_run"]
-        return report[run], report[next(iter(others.values()))]
+        return report[ours(runs)], report[ours(others)]
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=120)

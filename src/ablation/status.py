@@ -135,6 +135,11 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
     if all(p.exists() for p in outputs):
         _read_run(status, outputs[0], cfg)
         _check_fresh(status, ws, outputs)
+        if status.state == "stale" and _resumable(state_file, cfg):  # retraining was cut off
+            status.state, status.reasons = "interrupted", []
+            _resume_progress(status, state_file, cfg)
+            _note_resume(status)
+            return status
         status.epochs_left = cfg.epochs if status.state == "stale" else 0
         wall = job_seconds(ws.benchmark(run))
         if wall is not None and status.train_seconds is not None and wall > status.train_seconds:
@@ -149,6 +154,14 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
     if any(p.exists() for p in outputs):
         status.reasons.append("some outputs are missing")
     return status
+
+
+def _resumable(state_file: Path, cfg: TrainConfig) -> bool:
+    """Whether the next run of `cfg` resumes from `state_file` (its config, readable)."""
+    if not state_file.exists():
+        return False
+    blob = _load_state(state_file)
+    return blob is not None and blob.get("config_hash") == cfg.hash()
 
 
 def _note_resume(status: CellStatus) -> None:
