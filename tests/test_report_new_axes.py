@@ -92,6 +92,8 @@ def test_configurations_without_validation_are_unranked_not_tied():
     assert "2 configurations without a validation split (validation_size 0) are not ranked" in text
     assert "The worst is tanh / adam / wd 0 / dropout 0 / val 1000" in text
     assert "fewer than two shared seeds" not in text
+    html = build_html(ReportInputs(leaderboard=board), {}, {}, [])
+    assert html.count('<span class="badge missing">no validation</span>') == 2
 
 
 def test_curve_panels_of_one_epoch_name_a_numeric_facet_and_show_points(close_figures):

@@ -177,6 +177,7 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
                 "verdict": verdicts.get(key, {}).get("verdict"),
                 "train_seconds": times.get(key, {}).get("train_seconds_mean"),
                 "missing": False,
+                "unranked": bool(row["n"]) and _na(row.get("selection_mean")),
             }
         )
     listed = {r["key"] for r in rows}
