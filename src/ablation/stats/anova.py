@@ -124,7 +124,7 @@ def factorial_anova(
             len(y),
             f"too few runs ({len(y)}) for a model of {len(factors)} "
             f"{'axis' if len(factors) == 1 else 'axes'}: "
-            f"{residual_df} residual degrees of freedom",
+            f"{residual_df} residual degree{'' if residual_df == 1 else 's'} of freedom",
         )
     kinds = {f: "main" for f in factors} | {b: "block" for b in blocks}
     kinds |= dict.fromkeys(pairs, "interaction")
