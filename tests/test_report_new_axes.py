@@ -8,6 +8,7 @@ import pandas as pd
 
 from ablation.grid import TRAIN_IMAGES, run_axes, run_path
 from ablation.report import ReportInputs, build_html
+from ablation.report.axes_findings import transfer
 from ablation.report.build import analyze_runs
 from ablation.report.findings import strongest_factor, winner
 from ablation.report.render import grid_status
@@ -127,3 +128,17 @@ def test_title_line_reads_the_study_axes():
     html = build_html(ReportInputs(), {}, study, [])
     assert "What does each choice in the MNIST and Fashion-MNIST network do?" in html
     assert "784 → 32 or 64 → activation" in html and "1 epoch each" in html
+
+
+def test_transfer_sentence_follows_the_sign_of_tau():
+    rows = [
+        ("mnist", "fashion_mnist", 6, 1, -0.2, False),
+        ("mnist", "kmnist", 2, 3, 1.0, True),
+    ]
+    agreement = pd.DataFrame(
+        rows, columns=["dataset_a", "dataset_b", "n_configs", "n_seeds", "tau", "has_interval"]
+    ).assign(ci_low=1.0, ci_high=1.0)
+    reversed_, two = transfer(agreement, pd.DataFrame(), "95%")
+    assert reversed_.startswith("The ranking of configurations does not transfer between mnist")
+    assert "(one seed: no interval), over 6 configurations." in reversed_
+    assert "largely transfers" in two and "(with two, tau can only be 1 or -1)" in two

@@ -81,17 +81,24 @@ def transfer(agreement: pd.DataFrame, findings: pd.DataFrame, level: str) -> lis
         return []
     text = []
     for _, row in agreement.iterrows():
+        how = (
+            "largely transfers" if row["tau"] >= 0.5
+            else "transfers only in part" if row["tau"] > 0
+            else "does not transfer"
+        )  # fmt: skip
         sentence = (
-            f"Configurations rank similarly on {row['dataset_a']} and {row['dataset_b']} "
-            f"only to the degree Kendall's tau = {row['tau']:.2f} says"
-            if row["tau"] < 0.5
-            else f"The ranking of configurations largely transfers between {row['dataset_a']} "
-            f"and {row['dataset_b']}: Kendall's tau = {row['tau']:.2f}"
+            f"The ranking of configurations {how} between {row['dataset_a']} and "
+            f"{row['dataset_b']}: Kendall's tau = {row['tau']:.2f}"
         )
         if row["has_interval"]:
             sentence += f" ({level} bootstrap interval over seeds {row['ci_low']:.2f} to "
             sentence += f"{row['ci_high']:.2f})"
-        text.append(sentence + f", over {int(row['n_configs'])} configurations.")
+        elif int(row["n_seeds"]) < 2:
+            sentence += " (one seed: no interval)"
+        sentence += f", over {int(row['n_configs'])} configurations"
+        if int(row["n_configs"]) == 2:
+            sentence += " (with two, tau can only be 1 or -1)"
+        text.append(sentence + ".")
     best = findings[findings["finding"] == "best level"] if len(findings) else findings
     if len(best):
         holds = best.groupby("axis")["holds"].all()
