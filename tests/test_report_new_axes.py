@@ -117,6 +117,10 @@ def test_curve_panels_of_one_epoch_name_a_numeric_facet_and_show_points(close_fi
     fig = tables["learning_curves_accuracy"]
     titles = {ax.get_title() for ax in fig.axes} | {t.get_text() for t in fig.texts}
     assert {"hidden 32", "hidden 64"} <= titles and not {"32", "64"} & titles
+    # accuracies in percent, as the tables give them; their differences in points
+    for name, unit in (("learning_curves_accuracy", "%"), ("accuracy_gap", " pp")):
+        for ax in [a for a in tables[name].axes if a.lines]:
+            assert ax.yaxis.get_major_formatter()(0.5, 0).endswith(unit), name
 
 
 def test_title_line_reads_the_study_axes():

@@ -20,6 +20,7 @@ from ablation.plots.style import (
     facet_levels,
     integer_epochs,
     lone_points,
+    percent_ticks,
     setting_palette,
     with_setting,
 )
@@ -84,13 +85,16 @@ def learning_curves(curves: pd.DataFrame, metric: str, layout: Layout | None = N
     if data.empty:
         return empty_figure(f"No {metric} measurements yet.")
     layout = layout or choose_layout(data)
-    return _facet_curves(
+    fig = _facet_curves(
         data,
         layout,
         ylabel=METRIC_LABELS[metric],
         title=f"{metric.capitalize()} during training: mean over seeds, band = confidence "
         f"interval{layout.pooled_note()}",
     )
+    if metric == "accuracy":
+        percent_ticks(fig.axes)
+    return fig
 
 
 def accuracy_gap(
@@ -125,6 +129,7 @@ def accuracy_gap(
     )
     for ax in fig.axes:
         ax.axhline(0, color="0.3", linewidth=0.8)
+    percent_ticks(fig.axes, points=True)
     return fig
 
 

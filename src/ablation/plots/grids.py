@@ -17,6 +17,7 @@ from ablation.plots.style import (
     choose_layout,
     empty_figure,
     level_sorted,
+    percent_ticks,
     with_setting,
     yerr,
 )
@@ -181,6 +182,8 @@ def factor_effects(marginal_means: pd.DataFrame, metric: str = "final_test_accur
         axes[r, 0].set_ylabel(
             METRIC_LABELS.get(metric, metric) + (f"\n{dataset}" if dataset is not None else "")
         )
+    if "accuracy" in metric:
+        percent_ticks(axes.flat, points="gap" in metric)
     fig.suptitle("Marginal means (averaged over the other axes and seeds) with intervals", y=1.02)
     fig.tight_layout()
     return fig
@@ -226,6 +229,8 @@ def interaction_plots(
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+    if "accuracy" in metric:
+        percent_ticks(axes.flat, points="gap" in metric)
     title = "Two-way interactions: mean with interval for each pair of choices"
     n_all = len(_varied_pairs(rows))
     if len(pairs) < n_all:

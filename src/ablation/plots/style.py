@@ -88,6 +88,13 @@ def integer_epochs(axes: Iterable[plt.Axes]) -> None:
             ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
 
 
+def percent_ticks(axes: Iterable[plt.Axes], points: bool = False) -> None:
+    """Tick labels of an accuracy axis (0-1) in percent, as the report's tables give it;
+    a difference of accuracies (`points`) in percentage points."""
+    for ax in axes:
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, symbol=" pp" if points else "%"))
+
+
 def lone_points(n_points: int) -> dict[str, object]:
     """Line keywords that mark a curve of one point (a line through it would not show)."""
     return {"marker": "o", "markersize": 4} if n_points == 1 else {}
