@@ -19,7 +19,7 @@ from ablation.data import load_dataset
 from ablation.study import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
-from conftest import snakemake, write_config
+from conftest import REPO, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -49,11 +49,20 @@ def status(workdir: Path, *args: str) -> dict:
     return report
 
 
-def train_targets(study: dict) -> list[str]:
+def study_cells(study: dict) -> list[dict]:
+    """The grid cells of `study` over the default config, as Snakemake merges them."""
+    import yaml
+    from snakemake.utils import update_config
+
     from ablation.config import grid_cells, validate_config
 
-    cells = grid_cells(validate_config(study, source="test"))
-    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in cells]
+    merged = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    update_config(merged, copy.deepcopy(study))
+    return grid_cells(validate_config(merged, source="test"))
+
+
+def train_targets(study: dict) -> list[str]:
+    return [f"results/runs/{run_path(c)}/metrics.parquet" for c in study_cells(study)]
 
 
 def snakemake_would_train(workdir: Path, study: dict) -> int:
@@ -187,9 +196,7 @@ def run_and_interrupt(workdir: Path, study: dict, optimizer: str, seed: int) -> 
 
     Returns the cell's status while running and after the stop.
     """
-    from ablation.config import grid_cells, validate_config
-
-    cells = grid_cells(validate_config(study, source="test"))
+    cells = study_cells(study)
     [target] = [t for t, c in zip(train_targets(study), cells, strict=True)
                 if (c["optimizer"], c["seed"]) == (optimizer, seed)]  # fmt: skip
     run = run_of(optimizer, seed)
@@ -241,15 +248,15 @@ def training_jobs(workdir: Path) -> dict[int, str]:
 def kill_one_job(workdir: Path, study: dict, optimizers: list, seeds: list) -> tuple[dict, dict]:
     """Train two cells one after the other; SIGKILL the first job once it has saved an epoch,
     let Snakemake start the second. Returns both cells' status at that moment."""
-    from ablation.config import grid_cells, validate_config
-
-    cells = grid_cells(validate_config(study, source="test"))
+    cells = study_cells(study)
     targets = [t for t, c in zip(train_targets(study), cells, strict=True)
                if c["optimizer"] in optimizers and c["seed"] in seeds]  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "--keep-going", *targets,
          "--configfile", CONFIG],
-        cwd=workdir, env=dict(os.environ, ABLATION_DEVICE="cpu"), start_new_session=True,
+        # One job per run (no packs): killing a job kills exactly one run.
+        cwd=workdir, env=dict(os.environ, ABLATION_DEVICE="cpu", ABLATION_PACK_SIZE="1"),
+        start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -96,7 +96,7 @@ def test_second_dataset_gets_its_data_file_and_folders(study_copy, fashion_raw):
     both = overlay(dataset=["mnist", "fashion_mnist"], optimizer=["adam"])
     configfile = write_config(workdir, both, "datasets.yaml")
     jobs, trained = jobs_of(workdir, configfile)
-    assert jobs == {"prepare_data": 1, "train_model": 1, "aggregate_metrics": 1}
+    assert jobs == {"prepare_data": 1, "train_pack": 1, "train_model": 1, "aggregate_metrics": 1}
     assert [run.split("/")[0] for run in trained] == ["dataset=fashion_mnist"]
     assert (workdir / "results" / "data" / "fashion_mnist.pt").is_file()
     metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
