@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from ablation.config import run_config, run_path
 from ablation.data import load_dataset
@@ -21,7 +20,6 @@ from ablation.study import load_study
 from ablation.train import train
 from cli_helpers import ablation, ablation_json, assert_user_error
 from conftest import REPO, snakemake, write_config
-from robustness_helpers import saved_epoch
 
 pytestmark = pytest.mark.workflow
 
@@ -52,7 +50,8 @@ def status(workdir: Path, *args: str) -> dict:
 
 
 def study_cells(study: dict) -> list[dict]:
-    """The grid cells of `study` laid over config/config.yaml, as Snakemake lays them."""
+    """The grid cells of `study` over the default config, as Snakemake merges them."""
+    import yaml
     from snakemake.utils import update_config
 
     from ablation.config import grid_cells, validate_config
@@ -186,7 +185,7 @@ def test_status_follows_the_grid_through_a_study(workdir):
 
     # 5. A training job killed while Snakemake goes on with another job: interrupted at the
     # epoch of its resume state, whoever killed it.
-    killed, other = kill_one_job(workdir, study, "adam")
+    killed, other = kill_one_job(workdir, study, ["adam"], seeds=[0, 1])
     assert killed["state"] == "interrupted" and killed["epoch"] >= 1
     assert killed["reasons"][0].startswith(f"interrupted at epoch {killed['epoch']}")
     assert other["state"] == "running"
@@ -231,50 +230,49 @@ def job_overhead(workdir: Path, run: str) -> float:
     return wall - m.loc[m["split"] == "train_running", "train_seconds"].max()
 
 
-def training_jobs(workdir: Path) -> dict[int, list[str]]:
-    """The training jobs running in `workdir`: process id -> the runs whose logs it holds
-    open (a pack trains several)."""
-    jobs: dict[int, list[str]] = {}
-    logs = str(workdir / "logs" / "train_model")
+def training_jobs(workdir: Path) -> dict[int, str]:
+    """The training jobs running in `workdir`: process id -> the run whose log it holds open."""
+    jobs = {}
+    logs = workdir / "logs" / "train_model"
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             targets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
         except OSError:
             continue  # gone, or not ours
-        runs = [t[len(logs) + 1 : -len(".log")] for t in targets if t.startswith(logs)]
-        if runs:
-            jobs[int(proc.name)] = sorted(runs)
+        for target in targets:
+            if target.startswith(str(logs)) and target.endswith(".log"):
+                jobs[int(proc.name)] = target[len(str(logs)) + 1 : -len(".log")]
     return jobs
 
 
-def kill_one_job(workdir: Path, study: dict, optimizer: str) -> tuple[dict, dict]:
-    """Train the study's `optimizer` cells, one job at a time; SIGKILL the first job once
-    its `optimizer` run has saved an epoch, let Snakemake start the next job. Returns the
-    status of that run and of the next job's `optimizer` run at that moment."""
-    targets = [t for t, c in zip(train_targets(study), study_cells(study), strict=True)
-               if c["optimizer"] == optimizer]  # fmt: skip
+def kill_one_job(workdir: Path, study: dict, optimizers: list, seeds: list) -> tuple[dict, dict]:
+    """Train two cells one after the other; SIGKILL the first job once it has saved an epoch,
+    let Snakemake start the second. Returns both cells' status at that moment."""
+    cells = study_cells(study)
+    targets = [t for t, c in zip(train_targets(study), cells, strict=True)
+               if c["optimizer"] in optimizers and c["seed"] in seeds]  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "--keep-going", *targets,
          "--configfile", CONFIG],
-        cwd=workdir, env=dict(os.environ, ABLATION_DEVICE="cpu"), start_new_session=True,
+        # One job per run (no packs): killing a job kills exactly one run.
+        cwd=workdir, env=dict(os.environ, ABLATION_DEVICE="cpu", ABLATION_PACK_SIZE="1"),
+        start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-    def ours(runs: list[str]) -> str:
-        return next(r for r in runs if f"optimizer={optimizer}/" in r)
-
     try:
-        [(pid, runs)] = wait_for(lambda: training_jobs(workdir), "no training job started").items()
-        state = workdir / "results" / ".resume" / ours(runs) / "state.pt"
-        before = saved_epoch(state)
-        wait_for(lambda: saved_epoch(state) > before, "no epoch saved")
+        first = wait_for(lambda: training_jobs(workdir), "no training job started")
+        [(pid, run)] = first.items()
+        log = workdir / "logs" / "train_model" / f"{run}.log"
+        lines = len(log.read_text().splitlines())
+        new_epochs = lambda: log.read_text().splitlines()[lines:]  # noqa: E731
+        wait_for(lambda: sum(" epoch " in line for line in new_epochs()) >= 2, "no epoch saved")
         os.kill(pid, signal.SIGKILL)
-        [(_, others)] = wait_for(
-            lambda: {p: r for p, r in training_jobs(workdir).items() if p != pid},
-            "Snakemake did not go on with the next job",
-        ).items()
+        others = wait_for(
+            lambda: {p: r for p, r in training_jobs(workdir).items() if r != run},
+            "Snakemake did not go on with the other job",
+        )
         report = status(workdir)["by_run"]
-        return report[ours(runs)], report[ours(others)]
+        return report[run], report[next(iter(others.values()))]
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=120)
@@ -299,15 +297,3 @@ def test_status_errors_name_the_file_and_the_fix(workdir):
     )
     assert_user_error(ablation("status", "-d", workdir / "absent"), "absent", "project folder")
     assert_user_error(ablation("status", "--cores", "0", cwd=workdir), "--cores")
-
-
-def test_finished_runs_outside_the_grid_are_found_at_any_depth(tmp_path):
-    """Run folders name an axis only off its default, so they differ in depth."""
-    from ablation.status import _outside_grid
-
-    base = "activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0"
-    runs = [f"{base}/seed=0", f"{base}/hidden_size=64/seed=0", f"dataset=kmnist/{base}/seed=1"]
-    for run in runs:
-        (tmp_path / "results" / "runs" / run).mkdir(parents=True)
-        (tmp_path / "results" / "runs" / run / "metrics.parquet").touch()
-    assert _outside_grid(tmp_path, {runs[0]}) == sorted(runs[1:])

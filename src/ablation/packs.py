@@ -14,6 +14,8 @@ import dataclasses
 import hashlib
 import json
 import math
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,3 +191,47 @@ def adopt_packed(staged: str | Path, metrics, confusion, model, log_file) -> boo
         out.write((staged / "train.log").read_text())
     (staged / "train.log").unlink()
     return True
+
+
+def finish_run(
+    packed: str, config: dict, data: str, output, state: str, log_file: str, threads: int
+) -> None:
+    """A run's `train_model` job: move its pack's files into place, or, where there are
+    none (a run forced to retrain outside any pack), train it alone in a new process."""
+    if adopt_packed(packed, output.metrics, output.confusion, output.model, log_file):
+        return
+    args = [json.dumps(config), data, output.metrics, output.model, output.confusion, state]
+    subprocess.run(
+        [sys.executable, "-m", "ablation.runs", *args, log_file, str(threads)], check=True
+    )
+
+
+def pack_members(pack: Pack) -> list[dict]:
+    """What a pack's job needs of each member: its config and where its files go."""
+    members = []
+    for cfg in pack.configs:
+        run = run_path(cfg.cell())
+        staged = f"{PACKED}/{run}"
+        members.append(
+            {
+                "config": cfg.to_dict(),
+                "metrics": f"{staged}/metrics.parquet",
+                "confusion": f"{staged}/confusion.parquet",
+                "model": f"{staged}/model.pt",
+                "state": f"{RESUME}/{run}/state.pt",
+                # progress where `ablation status` and users look, and for the run's log
+                "logs": [f"logs/train_model/{run}.log", f"{staged}/train.log"],
+                "benchmark": f"benchmarks/train_model/{run}.tsv",
+                "trained": f"{TRAINED}/{run}.json",
+            }
+        )
+    return members
+
+
+def max_pack_size(value: str) -> int | None:
+    """`ABLATION_PACK_SIZE`: auto (None: the planner chooses) or a whole number >= 1."""
+    if value == "auto":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"ABLATION_PACK_SIZE={value!r}: set it to auto or a whole number >= 1")
+    return int(value)

@@ -132,6 +132,13 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
             status.state = "interrupted"
         _note_resume(status)
         return status
+    # Whoever stopped the job: Ctrl-C, a kill, a lost node. Before the outputs: a pack
+    # retrains a run while its old files stay in place until the new ones are moved in.
+    if state_file.exists():
+        status.state = "interrupted"
+        _resume_progress(status, state_file, cfg)
+        _note_resume(status)
+        return status
     if all(p.exists() for p in outputs):
         _read_run(status, outputs[0], cfg)
         _check_fresh(status, ws, outputs)
@@ -144,11 +151,6 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
         wall = job_seconds(ws.benchmark(run))
         if wall is not None and status.train_seconds is not None and wall > status.train_seconds:
             status.overhead_seconds = wall - status.train_seconds
-        return status
-    if state_file.exists():  # whoever stopped the job: Ctrl-C, a kill, a lost node
-        status.state = "interrupted"
-        _resume_progress(status, state_file, cfg)
-        _note_resume(status)
         return status
     status.epochs_left = cfg.epochs
     if any(p.exists() for p in outputs):

@@ -14,66 +14,32 @@ import ablation.packs as packs
 PACK_SCRIPT = "workflow/scripts/train_pack.py"
 
 
-def _pack_slots():
-    """Jobs at once: the GPU takes one pack at a time; else --cores (or --jobs on a cluster)."""
-    if uses_gpu():
-        return 1
-    if not workflow.local_exec:
-        return workflow.nodes or 1
-    return workflow._cores or 1
-
-
-def _max_pack_size():
-    value = os.environ.get("ABLATION_PACK_SIZE", "auto")
-    if value == "auto":
-        return None
-    if not value.isdigit() or int(value) < 1:
-        sys.exit(f"ABLATION_PACK_SIZE={value!r}: set it to auto or a whole number >= 1")
-    return int(value)
-
-
-def pack_members(pack):
-    """What the pack's job needs of each member: its config and where its files go."""
-    members = []
-    for cfg in pack.configs:
-        run = study.run_path(cfg.cell())
-        staged = f"{packs.PACKED}/{run}"
-        members.append(
-            {
-                "config": cfg.to_dict(),
-                "metrics": f"{staged}/metrics.parquet",
-                "confusion": f"{staged}/confusion.parquet",
-                "model": f"{staged}/model.pt",
-                "state": f"{packs.RESUME}/{run}/state.pt",
-                # progress where `ablation status` and users look, and for the run's log
-                "logs": [f"logs/train_model/{run}.log", f"{staged}/train.log"],
-                "benchmark": f"benchmarks/train_model/{run}.tsv",
-                "trained": f"{packs.TRAINED}/{run}.json",
-            }
-        )
-    return members
-
-
-def pack_data(cfg):
-    """The prepared dataset of a run (all members of a pack share it)."""
-    return f"{DATA_ROOT}/{cfg.dataset}.pt"
-
-
+try:
+    MAX_PACK_SIZE = packs.max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
+except ValueError as err:
+    sys.exit(str(err))
+# Jobs at once: the GPU takes one pack at a time; else --cores (or --jobs on a cluster).
+if uses_gpu():
+    PACK_SLOTS = 1
+elif workflow.local_exec:
+    PACK_SLOTS = workflow._cores or 1
+else:
+    PACK_SLOTS = workflow.nodes or 1
 TO_TRAIN = packs.runs_to_train(
     [study.run_config(STUDY, cell) for cell in CELLS],
-    inputs=lambda cfg: [pack_data(cfg), PACK_SCRIPT],
+    inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt", PACK_SCRIPT],
 )
-PACKS = packs.plan_packs(TO_TRAIN, slots=_pack_slots(), max_size=_max_pack_size())
+PACKS = packs.plan_packs(TO_TRAIN, slots=PACK_SLOTS, max_size=MAX_PACK_SIZE)
 
 
 for pack in PACKS:
-    members = pack_members(pack)
+    members = packs.pack_members(pack)
 
     rule:
         name:
             f"train_pack_{pack.id}"
         input:
-            data=pack_data(pack.configs[0]),
+            data=f"{DATA_ROOT}/{pack.configs[0].dataset}.pt",
         output:
             [
                 m[key]
@@ -101,6 +67,8 @@ for pack in PACKS:
 
 
 rule train_model:
+    # Moving the pack's files takes no time (profiles/default: force-use-threads runs
+    # it in Snakemake's process); where there are none, the run trains alone.
     input:
         data=data_file,
         trained=f"{packs.TRAINED}/{RUN}.json",
@@ -124,19 +92,12 @@ rule train_model:
         state=lambda wc: f"{packs.RESUME}/{wc.run}/state.pt",
         packed=lambda wc: f"{packs.PACKED}/{wc.run}",
     run:
-        import json
-        import subprocess
-
-        # Moving the pack's files takes no time (profiles/default: force-use-threads runs
-        # it in Snakemake's process); where there are none, train the run alone.
-        if not packs.adopt_packed(params.packed, *output, log[0]):
-            args = [
-                json.dumps(params.config),
-                input.data,
-                output.metrics,
-                output.model,
-            ]
-            args += [output.confusion, params.state, log[0], str(threads)]
-            subprocess.run(
-                [sys.executable, "-m", "ablation.runs", *args], check=True
-            )
+        packs.finish_run(
+            params.packed,
+            params.config,
+            input.data,
+            output,
+            params.state,
+            log[0],
+            threads,
+        )
