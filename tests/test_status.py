@@ -297,3 +297,14 @@ def test_status_errors_name_the_file_and_the_fix(workdir):
     )
     assert_user_error(ablation("status", "-d", workdir / "absent"), "absent", "project folder")
     assert_user_error(ablation("status", "--cores", "0", cwd=workdir), "--cores")
+
+def test_finished_runs_outside_the_grid_are_found_at_any_depth(tmp_path):
+    """Run folders name an axis only off its default, so they differ in depth."""
+    from ablation.status import _outside_grid
+
+    base = "activation=relu/optimizer=adam/weight_decay=0.0/dropout=0.0"
+    runs = [f"{base}/seed=0", f"{base}/hidden_size=64/seed=0", f"dataset=kmnist/{base}/seed=1"]
+    for run in runs:
+        (tmp_path / "results" / "runs" / run).mkdir(parents=True)
+        (tmp_path / "results" / "runs" / run / "metrics.parquet").touch()
+    assert _outside_grid(tmp_path, {runs[0]}) == sorted(runs[1:])
