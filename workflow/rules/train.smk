@@ -11,9 +11,6 @@
 
 import ablation.packs as packs
 
-PACK_SCRIPT = "workflow/scripts/train_pack.py"
-
-
 try:
     MAX_PACK_SIZE = packs.max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
 except ValueError as err:
@@ -27,7 +24,9 @@ else:
     PACK_SLOTS = workflow.nodes or 1
 TO_TRAIN = packs.runs_to_train(
     [study.run_config(STUDY, cell) for cell in CELLS],
-    inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt", PACK_SCRIPT],
+    # The data only: a checkout or copy of the workflow touches its scripts, and must not
+    # retrain a finished study.
+    inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt"],
 )
 PACKS = packs.plan_packs(TO_TRAIN, slots=PACK_SLOTS, max_size=MAX_PACK_SIZE)
 
