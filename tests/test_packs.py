@@ -254,3 +254,15 @@ def test_gpu_packs_rerun_identically_and_agree_with_the_cpu(mnist):
         # Without dropout only float reordering differs; with it, the masks too (CUDA's
         # generator), as much as another seed would: a seed-to-seed spread at 2 epochs.
         assert accuracy == pytest.approx(want, abs=0.005 if cfg.dropout == 0 else 0.03)
+
+
+def test_a_cluster_job_trains_the_pack_its_submitter_planned(tmp_path):
+    from ablation.config import TrainConfig
+    from ablation.packs import Pack, load_plan, save_plans, target_pack_ids
+
+    planned = Pack.of([TrainConfig(activation=a, seed=1, train_size=300) for a in ("relu", "tanh")])
+    save_plans([planned], tmp_path)
+    assert load_plan(planned.id, tmp_path) == planned
+    argv = ["snakemake", "--target-jobs", f"train_pack_{planned.id}:", "--cores", "all"]
+    assert target_pack_ids(argv) == [planned.id]
+    assert target_pack_ids(["snakemake", "--target-jobs", "analyze_anova:"]) == []

@@ -48,6 +48,7 @@ RUNS = "results/runs"  # <run>/ + OUTPUTS: what the run keeps
 RESUME = "results/.resume"  # <run>/state.pt while it trains
 PACKED = "results/.packs"  # <run>/ + PACKED_FILES: as its pack left them, until moved
 TRAINED = "results/.trained"  # <run>.json: the pack's stamp (config hash), kept
+PLANS = "results/.packs/plans"  # <pack id>.json: the members of a planned pack
 OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
 PACKED_FILES = (*OUTPUTS, "train.log")
 
@@ -73,6 +74,39 @@ class Pack:
         configs = tuple(configs)
         paths = "\n".join(sorted(run_path(c.cell()) for c in configs))
         return cls(hashlib.sha256(paths.encode()).hexdigest()[:10], configs)
+
+
+def save_plans(packs: Iterable[Pack], root: str | Path = ".") -> None:
+    """Write each planned pack's members. A cluster job reads its pack here rather than
+    planning anew: by the time it starts, other packs may have finished and the job
+    slots differ, so a new plan could have other packs."""
+    from ablation.io import write_text_atomic
+
+    for pack in packs:
+        configs = [cfg.to_dict() for cfg in pack.configs]
+        write_text_atomic(Path(root) / PLANS / f"{pack.id}.json", json.dumps(configs))
+
+
+def target_pack_ids(argv: Sequence[str]) -> list[str]:
+    """The packs a cluster job was sent to train: Snakemake starts it with
+    `--target-jobs train_pack_<id>: ...` (its settings are not yet readable while the
+    Snakefile is parsed)."""
+    ids, taking = [], False
+    for arg in argv:
+        if arg.startswith("--"):
+            taking = arg == "--target-jobs"
+        elif taking and arg.startswith("train_pack_"):
+            ids.append(arg.split(":", 1)[0].removeprefix("train_pack_"))
+    return ids
+
+
+def load_plan(pack_id: str, root: str | Path = ".") -> Pack:
+    """The pack `save_plans` wrote under `pack_id`."""
+    configs = json.loads((Path(root) / PLANS / f"{pack_id}.json").read_text())
+    pack = Pack.of(TrainConfig.from_dict(d) for d in configs)
+    if pack.id != pack_id:
+        raise ValueError(f"{PLANS}/{pack_id}.json holds the members of pack {pack.id}")
+    return pack
 
 
 def plan_packs(

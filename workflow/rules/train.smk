@@ -15,20 +15,22 @@ try:
     MAX_PACK_SIZE = packs.max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
 except ValueError as err:
     sys.exit(str(err))
-# Jobs at once: the GPU takes one pack at a time; else --cores (or --jobs on a cluster).
-if uses_gpu():
-    PACK_SLOTS = 1
-elif workflow.local_exec:
-    PACK_SLOTS = workflow._cores or 1
+# Jobs at once: the GPU takes one pack at a time; else --cores, or --jobs on a cluster
+# (the executor is not known yet while the Snakefile is parsed).
+PACK_SLOTS = 1 if uses_gpu() else max(workflow._cores or 1, workflow.nodes or 1)
+if workflow.remote_exec:
+    # A cluster job trains the pack that the submitting Snakemake planned.
+    PACKS = [packs.load_plan(pack_id) for pack_id in packs.target_pack_ids(sys.argv)]
 else:
-    PACK_SLOTS = workflow.nodes or 1
-TO_TRAIN = packs.runs_to_train(
-    [study.run_config(STUDY, cell) for cell in CELLS],
-    # The data only: a checkout or copy of the workflow touches its scripts, and must not
-    # retrain a finished study.
-    inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt"],
-)
-PACKS = packs.plan_packs(TO_TRAIN, slots=PACK_SLOTS, max_size=MAX_PACK_SIZE)
+    TO_TRAIN = packs.runs_to_train(
+        [study.run_config(STUDY, cell) for cell in CELLS],
+        # The data only: a checkout or copy of the workflow touches its scripts, and must
+        # not retrain a finished study.
+        inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt"],
+    )
+    PACKS = packs.plan_packs(TO_TRAIN, slots=PACK_SLOTS, max_size=MAX_PACK_SIZE)
+    if not workflow.dryrun:
+        packs.save_plans(PACKS)
 
 
 for pack in PACKS:
