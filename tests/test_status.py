@@ -298,6 +298,7 @@ def test_status_errors_name_the_file_and_the_fix(workdir):
     assert_user_error(ablation("status", "-d", workdir / "absent"), "absent", "project folder")
     assert_user_error(ablation("status", "--cores", "0", cwd=workdir), "--cores")
 
+
 def test_finished_runs_outside_the_grid_are_found_at_any_depth(tmp_path):
     """Run folders name an axis only off its default, so they differ in depth."""
     from ablation.status import _outside_grid

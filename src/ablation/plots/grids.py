@@ -78,8 +78,8 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     title = (
-        "Final test accuracy (%): mean over seeds [interval]; black frame = best, "
-        "grey = indistinguishable from best"
+        "Final test accuracy (%): mean over seeds [interval, clipped to 0-100]; "
+        "black frame = best, grey = indistinguishable from best"
     )
     if layout.pooled:
         title += f"\neach cell: the best configuration over {_names(layout.pooled)}"
@@ -128,7 +128,9 @@ def _cell_note(part: pd.DataFrame, row, col) -> str:
         return "no value"
     text = f"{cell['mean'] * 100:.2f}"
     if pd.notna(cell["ci_low"]):
-        text += f"\n[{cell['ci_low'] * 100:.2f}, {cell['ci_high'] * 100:.2f}]"
+        # an accuracy cannot leave 0-100 %, though a t-interval of two seeds may
+        low, high = np.clip([cell["ci_low"], cell["ci_high"]], 0.0, 1.0) * 100
+        text += f"\n[{low:.2f}, {high:.2f}]"
     return text
 
 

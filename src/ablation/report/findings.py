@@ -16,6 +16,7 @@ from ablation.axes import config_label as _label_of
 from ablation.report.axes_findings import more_data, transfer
 from ablation.report.formatting import (
     DASH,
+    clip_share,
     fixed,
     is_missing,
     p_value,
@@ -419,8 +420,9 @@ def _interval_clause(row: pd.Series, level: str) -> str:
 
 
 def _range(low: Any, high: Any) -> str:
-    """An interval of fractions in words: `97.80–98.10%`."""
-    return f"{float(low) * 100:.2f}{DASH}{float(high) * 100:.2f}%"
+    """An interval of fractions in words, clipped to 0–100 %: `97.80–98.10%`."""
+    low, high = clip_share(low, high)
+    return f"{low * 100:.2f}{DASH}{high * 100:.2f}%"
 
 
 def _p_clause(value: float) -> str:

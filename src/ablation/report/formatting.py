@@ -35,11 +35,32 @@ def points(value: Any, digits: int = 2, sign: bool = True) -> str:
     return f"{float(value) * 100:{'+' if sign else ''}.{digits}f} pp"
 
 
-def interval(low: Any, high: Any, scale: float = 100.0, digits: int = 2, unit: str = "%") -> str:
-    """An interval as `[97.80, 98.10]%`; a dash when there is none (one seed)."""
+def clip_share(low: Any, high: Any) -> tuple[float, float]:
+    """An interval of a fraction clipped to the possible range [0, 1].
+
+    With few seeds a t-interval of an accuracy can reach below 0 or above 1; the
+    statistics tables keep it as computed, the report shows only what is possible.
+    """
+    return min(max(float(low), 0.0), 1.0), min(max(float(high), 0.0), 1.0)
+
+
+def interval(
+    low: Any,
+    high: Any,
+    scale: float = 100.0,
+    digits: int = 2,
+    unit: str = "%",
+    share: bool = True,
+) -> str:
+    """An interval as `[97.80, 98.10]%`; a dash when there is none (one seed).
+
+    `share` marks a fraction (an accuracy), clipped to [0, 1] (`clip_share`);
+    pass False for quantities without that bound, such as losses.
+    """
     if is_missing(low) or is_missing(high):
         return MISSING
-    return f"[{float(low) * scale:.{digits}f}, {float(high) * scale:.{digits}f}]{unit}"
+    low, high = clip_share(low, high) if share else (float(low), float(high))
+    return f"[{low * scale:.{digits}f}, {high * scale:.{digits}f}]{unit}"
 
 
 def number(value: Any, digits: int = 3) -> str:
