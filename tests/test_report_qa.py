@@ -34,3 +34,33 @@ def test_accuracy_intervals_are_shown_within_0_and_100_percent(close_figures):
     assert "95% confidence interval 0.00–100.00%" in " ".join(winner(board, "95%", 0.05))
     notes = [t.get_text() for ax in accuracy_heatmaps(board).axes for t in ax.texts]
     assert "64.50\n[0.00, 100.00]" in notes and "7.50\n[0.00, 39.27]" in notes
+
+
+def worth_table(axes: dict[str, tuple]) -> pd.DataFrame:
+    """`datasize_worth` rows: each remedy's paired change of accuracy and gap."""
+    rows = [
+        {"axis": axis, "level": level, "baseline_level": base, "metric": metric,
+         "n_pairs": 4, "mean_delta": 0.01, "ci_low": 0.0, "ci_high": 0.02}
+        for axis, (base, level) in axes.items()
+        for metric in ("final_test_accuracy", "final_gap_accuracy")
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def more_data_text(worth: pd.DataFrame) -> str:
+    html = build_html(ReportInputs(datasize_worth=worth), {}, {}, [])
+    section = html[html.index('<section id="more-data">') :]
+    return " ".join(section[: section.index("</section>")].split())
+
+
+def test_more_data_explanation_names_only_the_regularizers_varied():
+    alone = more_data_text(worth_table({"train_size": (1000, 5000)}))
+    assert "dropout" not in alone and "weight decay" not in alone
+    assert "varies no regularizer" in alone
+    one = more_data_text(worth_table({"train_size": (1000, 5000), "dropout": (0.0, 0.2)}))
+    assert "with and without dropout;" in one and "what dropout buys" in one
+    assert "weight decay buy" not in one and "varies no regularizer" not in one
+    both = more_data_text(
+        worth_table({"train_size": (1000, 5000), "dropout": (0.0, 0.2), "weight_decay": (0, 1e-4)})
+    )
+    assert "what dropout and weight decay buy," in both
