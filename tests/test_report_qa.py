@@ -6,10 +6,13 @@ import re
 
 import pandas as pd
 
+from ablation.axes import config_label
 from ablation.plots.grids import accuracy_heatmaps
+from ablation.plots.overfitting import overfitting_panels
 from ablation.report import ReportInputs, build_html
 from ablation.report.findings import winner
 from ablation.stats.compare import leaderboard
+from report_helpers import hand_tables
 
 
 def two_seed_board() -> pd.DataFrame:
@@ -64,3 +67,32 @@ def test_more_data_explanation_names_only_the_regularizers_varied():
         worth_table({"train_size": (1000, 5000), "dropout": (0.0, 0.2), "weight_decay": (0, 1e-4)})
     )
     assert "what dropout and weight decay buy," in both
+
+
+def panel_titles(tables: dict, gains: list[float]) -> tuple[str, list[str]]:
+    configs = tables["overfitting_configs"].assign(early_stopping_gain_mean=gains)
+    fig = overfitting_panels(tables["gaps"], tables["overfitting"], configs, max_panels=4)
+    shown = [ax.get_title().split("\n")[0] for ax in fig.axes if ax.get_visible()]
+    return fig._suptitle.get_text(), shown
+
+
+def test_overfitting_panels_say_how_they_were_chosen(close_figures):
+    tables = hand_tables()
+    n = len(tables["overfitting_configs"])
+    keys = ["activation", "optimizer", "weight_decay", "dropout"]
+    first = tables["overfitting_configs"].sort_values(keys).head(4)
+    in_order = [config_label(c, keys, " / ") for _, c in first.iterrows()]
+    # one epoch: early stopping gains nothing anywhere
+    title, shown = panel_titles(tables, [0.0] * n)
+    assert f"4 of {n} configurations: the first in grid order (early stopping gains" in title
+    assert "gains most" not in title and shown == in_order
+    gains = [0.0] * n
+    gains[7], gains[9] = 0.01, 0.03
+    title, shown = panel_titles(tables, gains)
+    assert "the 2 where early stopping gains, then others in grid order" in title
+    ids = tables["overfitting_configs"].iloc[[7, 9]]
+    assert {config_label(c, keys, " / ") for _, c in ids.iterrows()} <= set(shown)
+    title, shown = panel_titles(tables, [0.001 * i for i in range(n)])
+    assert "those where early stopping gains most" in title
+    top = tables["overfitting_configs"].iloc[-4:]
+    assert {config_label(c, keys, " / ") for _, c in top.iterrows()} == set(shown)
