@@ -10,7 +10,7 @@ from ablation.axes import config_label
 from ablation.plots.grids import accuracy_heatmaps
 from ablation.plots.overfitting import overfitting_panels
 from ablation.report import ReportInputs, build_html
-from ablation.report.findings import winner
+from ablation.report.findings import headline_findings, winner
 from ablation.stats.compare import leaderboard
 from report_helpers import hand_tables
 
@@ -96,3 +96,23 @@ def test_overfitting_panels_say_how_they_were_chosen(close_figures):
     assert "those where early stopping gains most" in title
     top = tables["overfitting_configs"].iloc[-4:]
     assert {config_label(c, keys, " / ") for _, c in top.iterrows()} == set(shown)
+
+
+def test_per_dataset_findings_do_not_name_the_dataset_again():
+    rows = [
+        {"dataset": d, "activation": a, "optimizer": "adam", "weight_decay": 0.0, "dropout": 0.0,
+         "seed": s, "status": "completed", "final_test_accuracy": acc + 0.01 * s,
+         "final_validation_accuracy": acc + 0.01 * s}
+        for d, shift in (("mnist", 0.0), ("fashion_mnist", -0.1))
+        for a, acc in (("relu", 0.95 + shift), ("tanh", 0.90 + shift))
+        for s in (0, 1, 2)
+    ]  # fmt: skip
+    board = leaderboard(pd.DataFrame(rows))
+    inputs = ReportInputs(leaderboard=board, leaderboard_early_stopping=board)
+    text = headline_findings(inputs, 12)
+    for name in ("mnist", "fashion_mnist"):
+        mine = [s for s in text if s.startswith(f"On {name},")]
+        best = f"On {name}, chosen on validation accuracy, the best configuration is relu / adam /"
+        assert best in " ".join(mine)
+        assert any("the worst is tanh / adam /" in s for s in mine)
+        assert not any(f"{d} /" in s for s in mine for d in ("mnist", "fashion_mnist"))

@@ -54,14 +54,20 @@ def headline_findings(
 
 
 def _by_dataset(board: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
-    """`[(dataset, rows)]` when the study has several datasets, else `[(None, board)]`."""
+    """`[(dataset, rows)]` when the study has several datasets, else `[(None, board)]`.
+
+    The rows of one dataset lose their `dataset` column: the sentence that reads them
+    starts "On mnist, ...", so a configuration label must not name it again.
+    """
     if "dataset" not in board or board["dataset"].nunique() <= 1:
         return [(None, board)]
-    return list(board.groupby("dataset", sort=True))
+    return [(name, _of_dataset(board, name)) for name in sorted(board["dataset"].unique())]
 
 
 def _of_dataset(board: pd.DataFrame, name: str | None) -> pd.DataFrame:
-    return board if name is None or "dataset" not in board else board[board["dataset"] == name]
+    if name is None or "dataset" not in board:
+        return board
+    return board[board["dataset"] == name].drop(columns="dataset")
 
 
 def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:
