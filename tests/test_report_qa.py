@@ -116,3 +116,37 @@ def test_per_dataset_findings_do_not_name_the_dataset_again():
         assert best in " ".join(mine)
         assert any("the worst is tanh / adam /" in s for s in mine)
         assert not any(f"{d} /" in s for s in mine for d in ("mnist", "fashion_mnist"))
+
+
+def test_confused_tables_say_digits_on_mnist_and_classes_on_fashion_mnist():
+    rows = [
+        {"dataset": d, "activation": a, "optimizer": "adam", "weight_decay": 0.0, "dropout": 0.0,
+         "seed": s, "status": "completed", "final_test_accuracy": acc + 0.01 * s,
+         "final_validation_accuracy": acc + 0.01 * s, "train_seconds": 1.0}
+        for d in ("mnist", "fashion_mnist")
+        for a, acc in (("relu", 0.9), ("tanh", 0.8))
+        for s in (0, 1)
+    ]  # fmt: skip
+    runs = pd.DataFrame(rows)
+    runs["run_id"] = [f"run{i}" for i in range(len(runs))]
+    keys = ["dataset", "activation", "optimizer", "weight_decay", "dropout"]
+    pairs = (
+        runs[keys].drop_duplicates()
+        .assign(rank=1, true=4, predicted=9, count=3, true_total=100, rate=0.03)
+    )  # fmt: skip
+    inputs = ReportInputs(runs=runs, leaderboard=leaderboard(runs), confused_pairs=pairs)
+    html = build_html(inputs, {}, {}, [])
+    headings = re.findall(r"<h3>Most confused (\w+), (\w+) configuration</h3>\s*<p>(\w+)", html)
+    assert sorted(headings) == [
+        ("classes", "best", "fashion_mnist"),
+        ("classes", "worst", "fashion_mnist"),
+        ("digits", "best", "mnist"),
+        ("digits", "worst", "mnist"),
+    ]
+    assert "% of true digit</th>" in html and "% of true class</th>" in html
+    # a study of Fashion-MNIST alone (no dataset axis) speaks of classes too
+    alone = runs[runs["dataset"] == "fashion_mnist"].drop(columns="dataset")
+    pairs = pairs[pairs["dataset"] == "fashion_mnist"].drop(columns="dataset")
+    inputs = ReportInputs(runs=alone, leaderboard=leaderboard(alone), confused_pairs=pairs)
+    html = build_html(inputs, {}, {"data": {"dataset": "fashion_mnist"}}, [])
+    assert html.count("<h3>Most confused classes,") == 2 and "confused digits" not in html
