@@ -11,6 +11,7 @@ from ablation.plots.grids import accuracy_heatmaps
 from ablation.plots.overfitting import overfitting_panels
 from ablation.report import ReportInputs, build_html
 from ablation.report.findings import headline_findings, winner
+from ablation.report.formatting import interval, metric_interval, points_interval
 from ablation.stats.compare import leaderboard
 from report_helpers import hand_tables
 
@@ -34,7 +35,11 @@ def test_accuracy_intervals_are_shown_within_0_and_100_percent(close_figures):
     assert ("0.00", "100.00") in shown and ("0.00", "39.27") in shown
     assert all(0 <= float(v) <= 100 for pair in shown for v in pair)
     assert html.count("clipped to 0–100 %") == 1
-    assert "95% confidence interval 0.00–100.00%" in " ".join(winner(board, "95%", 0.05))
+    text = " ".join(winner(board, "95%", 0.05))
+    assert "95% confidence interval 0.00–100.00%" in text
+    # the runner-up's difference: a t-interval of [-413, +527] pp, shown within ±100 pp
+    assert board["diff_ci_low"].min() < -1
+    assert "95% interval -100.00 pp to +100.00 pp" in text
     notes = [t.get_text() for ax in accuracy_heatmaps(board).axes for t in ax.texts]
     assert "64.50\n[0.00, 100.00]" in notes and "7.50\n[0.00, 39.27]" in notes
 
@@ -150,3 +155,11 @@ def test_confused_tables_say_digits_on_mnist_and_classes_on_fashion_mnist():
     inputs = ReportInputs(runs=alone, leaderboard=leaderboard(alone), confused_pairs=pairs)
     html = build_html(inputs, {}, {"data": {"dataset": "fashion_mnist"}}, [])
     assert html.count("<h3>Most confused classes,") == 2 and "confused digits" not in html
+
+
+def test_interval_filters_clip_only_what_has_bounds():
+    assert interval(-0.5, 1.2) == "[0.00, 100.00]%"
+    assert interval(-0.5, 1.2, 1, 4, "", share=False) == "[-0.5000, 1.2000]"  # a loss
+    assert metric_interval(-1.5, 0.2, "final_gap_accuracy") == "[-100.00, +20.00] pp"
+    assert metric_interval(-1.5, 0.2, "final_test_loss") == "[-1.5000, +0.2000]"
+    assert points_interval(-0.01, 3.0) == "-1.00 pp to +100.00 pp"

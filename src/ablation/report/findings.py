@@ -22,6 +22,7 @@ from ablation.report.formatting import (
     p_value,
     pct,
     points,
+    points_interval,
     seconds,
 )
 from ablation.report.inputs import ReportInputs
@@ -155,7 +156,7 @@ def _runner_up(row: pd.Series, level: str) -> list[str]:
     diff = f"{points(row['diff_from_best'], sign=False)} behind on validation"
     if not is_missing(row.get("diff_ci_low")):
         diff += (
-            f" ({level} interval {points(row['diff_ci_low'])} to {points(row['diff_ci_high'])}, "
+            f" ({level} interval {points_interval(row['diff_ci_low'], row['diff_ci_high'])}, "
             f"n = {_plural(n, 'paired seed')})"
         )
     else:
@@ -355,7 +356,7 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
         )
         if not is_missing(acc["ci_low"]):
             sentence += (
-                f" ({level} interval {points(acc['ci_low'])} to {points(acc['ci_high'])}, "
+                f" ({level} interval {points_interval(acc['ci_low'], acc['ci_high'])}, "
                 f"p {_p_clause(acc['p_value'])})"
             )
         else:

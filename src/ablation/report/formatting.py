@@ -44,6 +44,19 @@ def clip_share(low: Any, high: Any) -> tuple[float, float]:
     return min(max(float(low), 0.0), 1.0), min(max(float(high), 0.0), 1.0)
 
 
+def clip_change(low: Any, high: Any) -> tuple[float, float]:
+    """An interval of a difference of fractions clipped to the possible [-1, 1] (±100 pp)."""
+    return min(max(float(low), -1.0), 1.0), min(max(float(high), -1.0), 1.0)
+
+
+def points_interval(low: Any, high: Any) -> str:
+    """An interval of differences of fractions, `-0.12 pp to +0.30 pp`, clipped to ±100 pp."""
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    low, high = clip_change(low, high)
+    return f"{points(low)} to {points(high)}"
+
+
 def interval(
     low: Any,
     high: Any,
@@ -134,7 +147,8 @@ def metric_interval(low: Any, high: Any, metric: str) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     if _share(metric):
-        return f"[{float(low) * 100:+.2f}, {float(high) * 100:+.2f}] pp"
+        low, high = clip_change(low, high)
+        return f"[{low * 100:+.2f}, {high * 100:+.2f}] pp"
     digits = 1 if "epoch" in metric else 4
     return f"[{float(low):+.{digits}f}, {float(high):+.{digits}f}]"
 
@@ -171,6 +185,7 @@ def sort_key(value: Any) -> str:
 FILTERS = {
     "pct": pct,
     "points": points,
+    "points_interval": points_interval,
     "interval": interval,
     "number": number,
     "fixed": fixed,
