@@ -78,7 +78,7 @@ def panel_titles(tables: dict, gains: list[float]) -> tuple[str, list[str]]:
     configs = tables["overfitting_configs"].assign(early_stopping_gain_mean=gains)
     fig = overfitting_panels(tables["gaps"], tables["overfitting"], configs, max_panels=4)
     shown = [ax.get_title().split("\n")[0] for ax in fig.axes if ax.get_visible()]
-    return fig._suptitle.get_text(), shown
+    return fig.get_suptitle(), shown
 
 
 def test_overfitting_panels_say_how_they_were_chosen(close_figures):
@@ -149,12 +149,17 @@ def test_confused_tables_say_digits_on_mnist_and_classes_on_fashion_mnist():
         ("digits", "worst", "mnist"),
     ]
     assert "% of true digit</th>" in html and "% of true class</th>" in html
-    # a study of Fashion-MNIST alone (no dataset axis) speaks of classes too
-    alone = runs[runs["dataset"] == "fashion_mnist"].drop(columns="dataset")
-    pairs = pairs[pairs["dataset"] == "fashion_mnist"].drop(columns="dataset")
-    inputs = ReportInputs(runs=alone, leaderboard=leaderboard(alone), confused_pairs=pairs)
-    html = build_html(inputs, {}, {"data": {"dataset": "fashion_mnist"}}, [])
-    assert html.count("<h3>Most confused classes,") == 2 and "confused digits" not in html
+    # a study of one dataset (no dataset axis): its words, from the config
+    for name, words, other in (
+        ("fashion_mnist", "classes", "digits"),
+        ("mnist", "digits", "classes"),
+    ):
+        alone = runs[runs["dataset"] == name].drop(columns="dataset")
+        mine = pairs[pairs["dataset"] == name].drop(columns="dataset")
+        inputs = ReportInputs(runs=alone, leaderboard=leaderboard(alone), confused_pairs=mine)
+        html = build_html(inputs, {}, {"data": {"dataset": name}}, [])
+        assert html.count(f"<h3>Most confused {words},") == 2
+        assert f"Most confused {other}" not in html
 
 
 def test_interval_filters_clip_only_what_has_bounds():

@@ -289,11 +289,11 @@ def _diverged(per_run: pd.DataFrame) -> pd.DataFrame:
 
 
 def confused_for(
-    pairs: pd.DataFrame, board: list[dict[str, Any]], dataset: str = "mnist"
+    pairs: pd.DataFrame, board: list[dict[str, Any]], only_dataset: str = "mnist"
 ) -> list[dict[str, Any]]:
     """The most-confused class pairs of the best and the worst configuration (of each dataset).
 
-    `dataset` is the study's one dataset, for boards without a `dataset` column.
+    `only_dataset` is the study's dataset when the board has no `dataset` column.
     """
     ranked = [r for r in board if not r["missing"] and not pd.isna(r.get("mean"))]
     if pairs.empty or not ranked:
@@ -308,7 +308,7 @@ def confused_for(
             "which": which,
             "label": row["label"],
             "pairs": grouped.get(row["key"], [])[:5],
-            "words": class_words({row.get("dataset") or dataset}),  # digits, or classes
+            "words": class_words({row.get("dataset") or only_dataset}),  # digits, or classes
         }
         for which, row in picks
     ]
