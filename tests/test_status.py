@@ -163,14 +163,18 @@ def test_status_follows_the_grid_through_a_study(workdir):
     assert report["counts"]["stale"] == 2 and report["remaining_runs"] == 4
     assert any("mnist.pt is missing" in w for w in report["warnings"])
 
-    # 3. The rule's script changed: Snakemake reruns every trained cell (code trigger).
-    script = workdir / "workflow" / "scripts" / "train_pack.py"
+    # 3. A checkout touches the scripts: nothing retrains. A newer dataset file retrains
+    # every finished run (Snakemake's mtime trigger).
     later = time.time() + 5
+    script = workdir / "workflow" / "scripts" / "train_pack.py"
+    counts = status(workdir)["counts"]
     os.utime(script, (later, later))
+    assert status(workdir)["counts"] == counts and counts["stale"] == 1  # the changed preset
+    os.utime(data, (later, later))
     text = ablation("status", "--configfile", CONFIG, "--all", "--cores", "2", cwd=workdir)
     assert text.returncode == 0, text.stderr
     assert "2 stale, 1 interrupted, 1 missing" in text.stdout
-    assert "workflow/scripts/train_pack.py changed after the run" in text.stdout
+    assert "mnist.pt is newer than the run" in text.stdout
     assert "left    4 runs; about" in text.stdout and "with --cores 2" in text.stdout
     [row] = [line for line in text.stdout.splitlines() if line.startswith("interrupted ")]
     assert " 1/2 " in row and " adam " in row

@@ -29,7 +29,6 @@ RUNS_DIR = "results/runs"
 RESUME_DIR = "results/.resume"
 LOG_DIR = "logs/train_model"
 BENCHMARK_DIR = "benchmarks/train_model"
-TRAIN_SCRIPT = "workflow/scripts/train_pack.py"  # its change retrains every run (ablation.packs)
 STALLED_AFTER = 600.0  # seconds without a sign of life before a marked run counts as interrupted
 _METRICS_COLUMNS = [
     "epoch", "split", "accuracy", "train_seconds", "status", "train_size", "config_hash",
@@ -79,11 +78,14 @@ class Workspace:
     """Paths and Snakemake bookkeeping of one project folder, read once."""
 
     root: Path
-    data_file: Path
+    data_root: Path  # the prepared datasets, one file each
     incomplete: set[str]  # output paths Snakemake has marked incomplete
     locked: set[str]  # output paths a Snakemake process has locked
     now: float = field(default_factory=time.time)
     stalled_after: float = STALLED_AFTER
+
+    def data_file(self, dataset: str) -> Path:
+        return self.data_root / f"{dataset}.pt"
 
     def outputs(self, run: str) -> list[Path]:
         return [self.root / RUNS_DIR / run / name for name in OUTPUTS]
@@ -141,7 +143,7 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
         return status
     if all(p.exists() for p in outputs):
         _read_run(status, outputs[0], cfg)
-        _check_fresh(status, ws, outputs)
+        _check_fresh(status, ws.data_file(cfg.dataset), ws.root, outputs)
         if status.state == "stale" and _resumable(state_file, cfg):  # retraining was cut off
             status.state, status.reasons = "interrupted", []
             _resume_progress(status, state_file, cfg)
@@ -284,16 +286,13 @@ def _flatten(d: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _check_fresh(status: CellStatus, ws: Workspace, outputs: list[Path]) -> None:
-    """Snakemake's mtime and code triggers: inputs or the rule's script newer than the outputs."""
+def _check_fresh(status: CellStatus, data: Path, root: Path, outputs: list[Path]) -> None:
+    """Snakemake's mtime trigger: the run's dataset file newer than its outputs. (A changed
+    script retrains nothing: a checkout touches every script.)"""
     oldest = min(p.stat().st_mtime for p in outputs)
-    script = ws.root / TRAIN_SCRIPT
-    if script.exists() and script.stat().st_mtime >= oldest:
+    if data.exists() and data.stat().st_mtime > oldest:
         status.state = "stale"
-        status.reasons.append(f"{TRAIN_SCRIPT} changed after the run")
-    if ws.data_file.exists() and ws.data_file.stat().st_mtime > oldest:
-        status.state = "stale"
-        status.reasons.append(f"{_relative(ws.data_file, ws.root)} is newer than the run")
+        status.reasons.append(f"{_relative(data, root)} is newer than the run")
 
 
 def train_images(cfg: TrainConfig) -> int:
@@ -391,7 +390,7 @@ def study_status(
     root = Path(root)
     ws = Workspace(
         root=root,
-        data_file=root / study["data"]["root"] / f"{study['data']['dataset']}.pt",
+        data_root=root / study["data"]["root"],
         incomplete=incomplete_markers(root),
         locked=locked_outputs(root),
         now=time.time() if now is None else now,
@@ -426,24 +425,28 @@ def study_status(
 
 
 def _check_data_missing(ws: Workspace, cells: list[CellStatus]) -> list[str]:
-    """Without the dataset file, any run still to train makes Snakemake prepare it anew,
-    and the new file makes it retrain every finished run as well."""
-    if ws.data_file.exists():
-        return []
-    data = _relative(ws.data_file, ws.root)
-    to_train = [c for c in cells if c.state in ("stale", "interrupted", "missing")]
-    trained = [c for c in cells if c.state in ("done", "diverged")]
-    if not to_train or not trained:
-        return []
-    for cell in trained:
-        cell.state = "stale"
-        cell.epochs_left = cell.epochs
-        cell.reasons.append(f"{data} is missing: prepared anew for the other runs, then newer")
-    return [
-        f"{data} is missing: Snakemake prepares it again for the {len(to_train)} runs still to "
-        f"train, and then retrains the {len(trained)} finished runs too; to keep them, restore "
-        "the file before running Snakemake"
-    ]
+    """Without a dataset file, any run of it still to train makes Snakemake prepare it
+    anew, and the new file makes it retrain every finished run of that dataset as well."""
+    warnings = []
+    for dataset in sorted({c.cell["dataset"] for c in cells}):
+        if ws.data_file(dataset).exists():
+            continue
+        data = _relative(ws.data_file(dataset), ws.root)
+        own = [c for c in cells if c.cell["dataset"] == dataset]
+        to_train = [c for c in own if c.state in ("stale", "interrupted", "missing")]
+        trained = [c for c in own if c.state in ("done", "diverged")]
+        if not to_train or not trained:
+            continue
+        for cell in trained:
+            cell.state = "stale"
+            cell.epochs_left = cell.epochs
+            cell.reasons.append(f"{data} is missing: prepared anew for the other runs, then newer")
+        warnings.append(
+            f"{data} is missing: Snakemake prepares it again for the {len(to_train)} runs "
+            f"still to train, and then retrains the {len(trained)} finished runs too; to keep "
+            "them, restore the file before running Snakemake"
+        )
+    return warnings
 
 
 def _outside_grid(root: Path, runs: set[str]) -> list[str]:
