@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ablation.axes import config_label
-from ablation.plots.grids import accuracy_heatmaps
+from ablation.plots.grids import accuracy_heatmaps, factor_effects
 from ablation.plots.overfitting import overfitting_panels
 from ablation.report import ReportInputs, build_html
 from ablation.report.findings import headline_findings, winner
@@ -168,3 +169,21 @@ def test_interval_filters_clip_only_what_has_bounds():
     assert metric_interval(-1.5, 0.2, "final_gap_accuracy") == "[-100.00, +20.00] pp"
     assert metric_interval(-1.5, 0.2, "final_test_loss") == "[-1.5000, +0.2000]"
     assert points_interval(-0.01, 3.0) == "-1.00 pp to +100.00 pp"
+
+
+def test_error_bars_of_accuracy_stop_at_0_and_100_percent(close_figures):
+    marginal = pd.DataFrame(
+        [("activation", "relu", 0.6, -0.5, 1.5), ("activation", "tanh", 0.4, 0.3, 0.5)],
+        columns=["axis", "level", "mean", "ci_low", "ci_high"],
+    ).assign(metric="final_test_accuracy", n=2)
+    fig = factor_effects(marginal)
+    ends = np.concatenate(
+        [
+            np.asarray(seg)[:, 1]
+            for ax in fig.axes
+            for c in ax.collections
+            for seg in c.get_segments()
+        ]
+    )
+    assert ends.min() == 0.0 and ends.max() == 1.0  # not -0.5 and 1.5
+    assert 0.3 in ends and 0.5 in ends  # intervals within the range are left alone
