@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ablation.axes import config_label
+from ablation.plots.curves import learning_curve_table, learning_curves
 from ablation.plots.grids import accuracy_heatmaps, factor_effects
 from ablation.plots.overfitting import overfitting_panels
 from ablation.report import ReportInputs, build_html
@@ -187,3 +188,22 @@ def test_error_bars_of_accuracy_stop_at_0_and_100_percent(close_figures):
     )
     assert ends.min() == 0.0 and ends.max() == 1.0  # not -0.5 and 1.5
     assert 0.3 in ends and 0.5 in ends  # intervals within the range are left alone
+
+
+def test_interval_bands_of_accuracy_curves_stop_at_0_and_100_percent(close_figures):
+    tables = hand_tables()
+    curves = learning_curve_table(tables["seed_summary"], tables["gaps"])
+    wide = curves["metric"] == "accuracy"
+    curves = curves.assign(
+        ci_low=np.where(wide, -0.5, curves["ci_low"]),
+        ci_high=np.where(wide, 1.5, curves["ci_high"]),
+    )
+    for metric, (low, high) in (("accuracy", (0.0, 1.0)), ("loss", (None, None))):
+        fig = learning_curves(curves, metric)
+        ys = np.concatenate(
+            [c.get_paths()[0].vertices[:, 1] for ax in fig.axes for c in ax.collections]
+        )
+        if low is not None:
+            assert ys.min() == low and ys.max() == high
+        else:  # losses have no upper bound: their bands are drawn as computed
+            assert ys.max() > 1.0
