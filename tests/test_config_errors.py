@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import socket
 
 import pytest
 
 from ablation.config import ConfigError, run_config, validate_config
+from ablation.data import DATA_DIR_ENV
 from conftest import TINY_STUDY, snakemake, write_config
 
 
@@ -233,3 +235,32 @@ def test_snakemake_reads_yaml11_exponents_as_numbers(workdir):
     assert study["optimizers"]["adam"]["lr"] == 0.001
     out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
     assert "weight_decay=0.0001/" in out and "weight_decay=0.0/" in out
+
+
+def closed_port() -> int:
+    """A local port nobody listens on: a proxy there refuses at once, no network touched."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.workflow
+def test_offline_dataset_without_files_is_refused_at_planning(workdir, tmp_path, monkeypatch):
+    """No files anywhere and the mirror unreachable: the dry run stops, naming files and folders."""
+    empty = tmp_path / "no_datasets"
+    empty.mkdir()
+    monkeypatch.setenv(DATA_DIR_ENV, str(empty))
+    proxy = f"http://127.0.0.1:{closed_port()}"
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.setenv(var, proxy)
+    for var in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    configfile = write_config(workdir, bad(set_in("data.root", "empty_root")))
+    done = snakemake(workdir, "-n", "--configfile", str(configfile), check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "Traceback" not in output, output
+    assert "dataset mnist cannot be obtained" in output
+    assert "torchvision's mirror https://ossci-datasets.s3.amazonaws.com/mnist/" in output
+    assert "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz" in output
+    assert "$ABLATION_DATA_DIR/MNIST/raw" in output and "empty_root/MNIST/raw" in output
+    assert "prepare_data" not in output  # refused while planning: no job was listed

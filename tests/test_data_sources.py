@@ -6,6 +6,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import socket
 import threading
 
 import numpy as np
@@ -17,6 +18,7 @@ from ablation.data import (
     FILES,
     KNOWN_SHA256,
     DataError,
+    check_obtainable,
     class_names,
     find_raw_dir,
     load_dataset,
@@ -165,3 +167,19 @@ def test_another_datasets_files_are_refused(mnist_raw, tmp_path):
         prepare_dataset("kmnist", tmp_path / "root", mnist_raw)
     with pytest.raises(DataError, match="these are the mnist files, not fashion_mnist's"):
         prepare_dataset("fashion_mnist", tmp_path / "root", mnist_raw)
+
+
+def test_planning_check_passes_when_a_mirror_answers_or_files_are_here(
+    kmnist_mirror, tmp_path, monkeypatch
+):
+    from torchvision.datasets import KMNIST
+
+    check_obtainable("kmnist", tmp_path / "root")  # the (local) mirror answers: no error
+    with socket.socket() as sock:  # then a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setattr(KMNIST, "mirrors", [f"http://127.0.0.1:{closed}/"])
+    placeholder_files(tmp_path / "root" / "KMNIST" / "raw")
+    check_obtainable("kmnist", tmp_path / "root")  # files found: no request at all
+    with pytest.raises(DataError, match=r"kmnist: its files are not here .* Offline\? put"):
+        check_obtainable("kmnist", tmp_path / "elsewhere")

@@ -15,6 +15,8 @@ import dataclasses
 import gzip
 import hashlib
 import os
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,7 @@ FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 COUNTS = {"train": 60_000, "test": 10_000}
+MIRROR_TIMEOUT = 3.0  # seconds: the planning-time probe of a mirror (one request)
 SPLIT_SEED = 20_240_101  # the validation split is the same for every run and seed
 # SHA-256 of the decompressed files as published; KMNIST is checked by structure (and, when
 # downloaded, by torchvision's gz MD5s).
@@ -130,6 +133,54 @@ def where_to_put(name: str, root: str | Path) -> str:
         f"or extracted) in ${DATA_DIR_ENV}/{sub} (set {DATA_DIR_ENV} to a folder of datasets), "
         f"in {Path(root) / sub}, or in a folder named by data.local_dir in the config"
     )
+
+
+def check_obtainable(
+    name: str,
+    root: str | Path,
+    local_dir: str | Path | None = None,
+    timeout: float = MIRROR_TIMEOUT,
+) -> None:
+    """Refuse now, at planning, a dataset that its data job could not obtain.
+
+    Cheap: nothing to do when `<root>/<name>.pt` exists or `find_raw_dir` finds the
+    files; otherwise one request to torchvision's first mirror, at most `timeout`
+    seconds, instead of the data job's minute of retries over every mirror.
+
+    Raises
+    ------
+    DataError
+        No files here and the mirror cannot be reached; the message says which
+        files to put where.
+    """
+    if compact_path(root, name).exists() or find_raw_dir(name, root, local_dir) is not None:
+        return
+    url = _first_mirror_file(name)
+    reason = _unreachable(url, timeout)
+    if reason:
+        raise DataError(
+            f"{name}: its files are not here and torchvision's mirror {url} cannot be "
+            f"reached ({reason}). Offline? {where_to_put(name, root)}"
+        )
+
+
+def _first_mirror_file(name: str) -> str:
+    from torchvision import datasets  # deferred: only needed when no files are here
+
+    cls = getattr(datasets, DATASET_CLASSES[name])
+    return cls.mirrors[0] + cls.resources[0][0]
+
+
+def _unreachable(url: str, timeout: float) -> str | None:
+    """Why `url` cannot be reached (one HEAD request, proxies as set), or None when it answers."""
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout).close()
+    except urllib.error.HTTPError:
+        return None  # a server answered; the data job will see what it says
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "reason", err)
+        return f"{type(reason).__name__}: {reason}"
+    return None
 
 
 def load_dataset(path: str | Path) -> Dataset:

@@ -4,7 +4,7 @@ import os
 import sys
 
 import ablation.config as study
-from ablation import steps
+from ablation import data, steps
 from ablation.report.figures import FIGURES
 
 
@@ -30,6 +30,20 @@ RUN = study.RUN_PATTERN
 DATASETS = list(STUDY["grid"]["dataset"])
 DATA_ROOT = STUDY["data"]["root"]
 DATA_FILES = [f"{DATA_ROOT}/{name}.pt" for name in DATASETS]
+
+
+def _check_data():
+    """A dataset without files on an offline machine: stop now, not at its data job."""
+    if "--lint" in sys.argv or not workflow.is_main_process:
+        return  # linting plans nothing; jobs re-read this file after the check
+    for name in DATASETS:
+        try:
+            data.check_obtainable(name, DATA_ROOT, STUDY["data"]["local_dir"])
+        except data.DataError as err:
+            sys.exit(f"dataset {name} cannot be obtained\n{err}")
+
+
+_check_data()
 # Runtime knob, not part of the study: auto (CUDA when present), cpu, cuda, cuda:1, ...
 DEVICE = os.environ.get("ABLATION_DEVICE", "auto")
 # For `--use-conda` users; relative to the rule files.

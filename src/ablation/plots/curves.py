@@ -15,6 +15,7 @@ from ablation.plots.style import (
     SPLIT_DASHES,
     Layout,
     apply_style,
+    bounds_of,
     choose_layout,
     empty_figure,
     facet_levels,
@@ -183,10 +184,15 @@ def _bands(data: pd.DataFrame, palette: dict, **_: object) -> None:
     for (setting, _split), part in data.groupby(["setting", "split"], observed=True):
         part = part.sort_values("epoch")
         if part["ci_low"].notna().any():
+            # an accuracy's band stops at its possible range, as the tables show it
+            bounds = bounds_of(str(part["metric"].iloc[0])) if "metric" in part else None
+            low, high = part["ci_low"], part["ci_high"]
+            if bounds is not None:
+                low, high = low.clip(*bounds), high.clip(*bounds)
             ax.fill_between(
                 part["epoch"],
-                part["ci_low"],
-                part["ci_high"],
+                low,
+                high,
                 color=palette[setting],
                 alpha=BAND_ALPHA,
                 linewidth=0,

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from ablation.axes import config_keys, format_number, label, ordered
-from ablation.plots.style import apply_style, empty_figure, setting_palette, with_setting, yerr
+from ablation.plots.style import (
+    apply_style,
+    bounds_of,
+    empty_figure,
+    setting_palette,
+    with_setting,
+    yerr,
+)
 
 EFFECT_METRICS = {
     "final_test_accuracy": "change in final test accuracy (pp)",
@@ -91,7 +98,8 @@ def datasize_plot(curve: pd.DataFrame) -> plt.Figure:
             for setting, part in mine[mine["metric"] == metric].groupby("setting", observed=True):
                 part = part.sort_values("train_size")
                 ax.errorbar(
-                    part["train_size"], part["mean"] * 100, yerr=yerr(part) * 100, marker="o",
+                    part["train_size"], part["mean"] * 100,
+                    yerr=yerr(part, bounds_of(metric)) * 100, marker="o",
                     capsize=3, color=palette[setting], label=setting,
                 )  # fmt: skip
             ax.set_xscale("log")

@@ -14,6 +14,7 @@ from ablation.plots.style import (
     METRIC_LABELS,
     Layout,
     apply_style,
+    bounds_of,
     choose_layout,
     empty_figure,
     level_sorted,
@@ -78,8 +79,8 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     title = (
-        "Final test accuracy (%): mean over seeds [interval]; black frame = best, "
-        "grey = indistinguishable from best"
+        "Final test accuracy (%): mean over seeds [interval, clipped to 0-100]; "
+        "black frame = best, grey = indistinguishable from best"
     )
     if layout.pooled:
         title += f"\neach cell: the best configuration over {_names(layout.pooled)}"
@@ -128,7 +129,9 @@ def _cell_note(part: pd.DataFrame, row, col) -> str:
         return "no value"
     text = f"{cell['mean'] * 100:.2f}"
     if pd.notna(cell["ci_low"]):
-        text += f"\n[{cell['ci_low'] * 100:.2f}, {cell['ci_high'] * 100:.2f}]"
+        # an accuracy cannot leave 0-100 %, though a t-interval of two seeds may
+        low, high = np.clip([cell["ci_low"], cell["ci_high"]], 0.0, 1.0) * 100
+        text += f"\n[{low:.2f}, {high:.2f}]"
     return text
 
 
@@ -174,7 +177,8 @@ def factor_effects(marginal_means: pd.DataFrame, metric: str = "final_test_accur
             ax = axes[r, i]
             part = level_sorted(mine[mine["axis"] == name], "level")
             x = np.arange(len(part))
-            ax.errorbar(x, part["mean"], yerr=yerr(part), fmt="o", color=f"C{i % 10}",
+            bars = yerr(part, bounds_of(metric))
+            ax.errorbar(x, part["mean"], yerr=bars, fmt="o", color=f"C{i % 10}",
                         capsize=4, markersize=6, linewidth=1.5)  # fmt: skip
             ax.set_xticks(x, part["level"].astype(str))
             ax.set_xlim(-0.5, len(part) - 0.5)
@@ -224,7 +228,7 @@ def interaction_plots(
         if dataset is not None:
             part = part[part["dataset"] == dataset]
             ax.set_title(dataset, fontsize="small")
-        _interaction_panel(ax, part, a, b)
+        _interaction_panel(ax, part, a, b, bounds_of(metric))
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -261,7 +265,9 @@ def _pairs_to_draw(rows, strength, max_pairs) -> list[tuple[str, str]]:
     return pairs[:max_pairs]
 
 
-def _interaction_panel(ax: plt.Axes, part: pd.DataFrame, a: str, b: str) -> None:
+def _interaction_panel(
+    ax: plt.Axes, part: pd.DataFrame, a: str, b: str, bounds: tuple[float, float] | None
+) -> None:
     levels_a = level_sorted(part[["level_a"]].drop_duplicates(), "level_a")["level_a"].tolist()
     levels_b = level_sorted(part[["level_b"]].drop_duplicates(), "level_b")["level_b"].tolist()
     colors = sns.color_palette("colorblind", max(len(levels_b), 1))
@@ -269,7 +275,7 @@ def _interaction_panel(ax: plt.Axes, part: pd.DataFrame, a: str, b: str) -> None
     for j, level_b in enumerate(levels_b):
         line = part[part["level_b"] == level_b].set_index("level_a").reindex(levels_a)
         x = np.arange(len(levels_a)) + (j - (len(levels_b) - 1) / 2) * width
-        ax.errorbar(x, line["mean"], yerr=yerr(line), marker="o", capsize=3, markersize=4,
+        ax.errorbar(x, line["mean"], yerr=yerr(line, bounds), marker="o", capsize=3, markersize=4,
                     color=colors[j % len(colors)], label=str(level_b), linewidth=1.3)  # fmt: skip
     ax.set_xticks(np.arange(len(levels_a)), [str(v) for v in levels_a])
     ax.set_xlabel(label(a))

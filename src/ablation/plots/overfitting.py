@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
@@ -47,7 +48,7 @@ def overfitting_panels(
     columns : panels per row.
     max_panels : at most this many panels: with more configurations, those whose
         early stopping gains most (``early_stopping_gain_mean``) are shown, and the
-        title says so.
+        title says so (or, where it gains nothing, the first in grid order).
 
     Returns
     -------
@@ -60,7 +61,7 @@ def overfitting_panels(
     apply_style()
     keys = config_keys(configs)
     total = len(configs)
-    shown = _pick(configs, keys, max_panels)
+    shown, chosen = _pick(configs, keys, max_panels)
     n = len(shown)
     ncols = min(columns, n)
     nrows = math.ceil(n / ncols)
@@ -111,7 +112,7 @@ def overfitting_panels(
     )
     title = "Train vs test loss per configuration (title: verdict over seeds)"
     if n < total:
-        title += f"\n{n} of {total} configurations: those where early stopping gains most"
+        title += f"\n{n} of {total} configurations: {chosen}"
     fig.suptitle(title, y=1.0)
     # fixed spacing, not tight_layout: with 36 panels that alone took most of the time
     lines = 1 + max(
@@ -134,11 +135,26 @@ def _wrapped(text: str, width: int = 40, sep: str = " / ") -> str:
     return "\n".join(lines)
 
 
-def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> pd.DataFrame:
-    """All configurations in order, or the `limit` with the largest early-stopping gain."""
-    if len(configs) > limit and "early_stopping_gain_mean" in configs:
-        configs = configs.sort_values("early_stopping_gain_mean", ascending=False).head(limit)
-    return configs.sort_values(keys, ignore_index=True)
+def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> tuple[pd.DataFrame, str]:
+    """At most `limit` configurations, and how they were chosen (in words, for the title).
+
+    With more, those with the largest early-stopping gain come first; where early
+    stopping gains nothing (one epoch, no rise), the rest follow in grid order.
+    """
+    in_order = configs.sort_values(keys, ignore_index=True)
+    if len(configs) <= limit:
+        return in_order, "all"
+    gain = in_order.get("early_stopping_gain_mean", pd.Series(0.0, index=in_order.index))
+    gain = gain.astype(float).fillna(0.0).clip(lower=0.0)
+    gaining = int((gain > 0).sum())
+    top = in_order.iloc[np.argsort(-gain.to_numpy(), kind="stable")[:limit]]
+    if gaining >= limit:
+        chosen = "those where early stopping gains most"
+    elif gaining:
+        chosen = f"the {gaining} where early stopping gains, then others in grid order"
+    else:
+        chosen = "the first in grid order (early stopping gains nothing in any)"
+    return top.sort_values(keys, ignore_index=True), chosen
 
 
 def _draw_runs(ax: plt.Axes, mine: pd.DataFrame, onsets: pd.Series, noisy: pd.Series) -> None:

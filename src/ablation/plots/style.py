@@ -107,10 +107,24 @@ def plain_log_labels(ax: plt.Axes) -> None:
     ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False))
 
 
-def yerr(part: pd.DataFrame) -> np.ndarray:
-    """Asymmetric error bars from an interval; zero-length where there is none."""
-    low = (part["mean"] - part["ci_low"]).fillna(0).to_numpy(dtype=float)
-    high = (part["ci_high"] - part["mean"]).fillna(0).to_numpy(dtype=float)
+def bounds_of(metric: str) -> tuple[float, float] | None:
+    """The possible range of a metric: accuracies in [0, 1], their differences in [-1, 1]."""
+    if "accuracy" not in metric:
+        return None
+    return (-1.0, 1.0) if "gap" in metric or "delta" in metric else (0.0, 1.0)
+
+
+def yerr(part: pd.DataFrame, bounds: tuple[float, float] | None = None) -> np.ndarray:
+    """Asymmetric error bars from an interval; zero-length where there is none.
+
+    `bounds`: the metric's possible range (`bounds_of`); a t-interval of few seeds
+    may reach past it, and the bars stop there.
+    """
+    ci_low, ci_high = part["ci_low"], part["ci_high"]
+    if bounds is not None:
+        ci_low, ci_high = ci_low.clip(*bounds), ci_high.clip(*bounds)
+    low = (part["mean"] - ci_low).fillna(0).to_numpy(dtype=float)
+    high = (ci_high - part["mean"]).fillna(0).to_numpy(dtype=float)
     return np.vstack([low, high])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ablation.axes import format_number, label
-from ablation.report.formatting import is_missing, points
+from ablation.report.formatting import is_missing, points, points_interval
 
 
 def more_data(worth: pd.DataFrame, level: str) -> list[str]:
@@ -64,7 +64,7 @@ def _n(value) -> str:
 def _interval(row: pd.Series, level: str) -> str:
     if is_missing(row.get("ci_low")):
         return ""
-    return f" ({level} interval {points(row['ci_low'])} to {points(row['ci_high'])})"
+    return f" ({level} interval {points_interval(row['ci_low'], row['ci_high'])})"
 
 
 def _gap_clause(gap: pd.DataFrame, axis: str, level, short: bool = False) -> str:

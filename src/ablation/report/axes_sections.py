@@ -39,6 +39,7 @@ def axes_context(inputs: ReportInputs) -> dict[str, Any]:
         "datasets": datasets,
         "paired": paired_rows(inputs.paired_effects),
         "datasize": datasize_rows(inputs.datasize_worth),
+        "regularizers": varied_regularizers(inputs.datasize_worth),
         "transfer": transfer_context(inputs.rank_agreement, inputs.transfer_findings),
     }
 
@@ -103,6 +104,12 @@ def datasize_rows(worth: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def varied_regularizers(worth: pd.DataFrame) -> list[str]:
+    """Names of the regularizers that the "more data" table compares with (those varied)."""
+    present = set(worth["axis"]) if "axis" in worth else set()
+    return [label(axis) for axis in ("dropout", "weight_decay") if axis in present]
 
 
 def remedy_name(axis: str, level: Any, baseline: Any) -> str:

@@ -16,11 +16,13 @@ from ablation.axes import config_label as _label_of
 from ablation.report.axes_findings import more_data, transfer
 from ablation.report.formatting import (
     DASH,
+    clip_share,
     fixed,
     is_missing,
     p_value,
     pct,
     points,
+    points_interval,
     seconds,
 )
 from ablation.report.inputs import ReportInputs
@@ -53,14 +55,20 @@ def headline_findings(
 
 
 def _by_dataset(board: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
-    """`[(dataset, rows)]` when the study has several datasets, else `[(None, board)]`."""
+    """`[(dataset, rows)]` when the study has several datasets, else `[(None, board)]`.
+
+    The rows of one dataset lose their `dataset` column: the sentence that reads them
+    starts "On mnist, ...", so a configuration label must not name it again.
+    """
     if "dataset" not in board or board["dataset"].nunique() <= 1:
         return [(None, board)]
-    return list(board.groupby("dataset", sort=True))
+    return [(name, _of_dataset(board, name)) for name in sorted(board["dataset"].unique())]
 
 
 def _of_dataset(board: pd.DataFrame, name: str | None) -> pd.DataFrame:
-    return board if name is None or "dataset" not in board else board[board["dataset"] == name]
+    if name is None or "dataset" not in board:
+        return board
+    return board[board["dataset"] == name].drop(columns="dataset")
 
 
 def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:
@@ -148,7 +156,7 @@ def _runner_up(row: pd.Series, level: str) -> list[str]:
     diff = f"{points(row['diff_from_best'], sign=False)} behind on validation"
     if not is_missing(row.get("diff_ci_low")):
         diff += (
-            f" ({level} interval {points(row['diff_ci_low'])} to {points(row['diff_ci_high'])}, "
+            f" ({level} interval {points_interval(row['diff_ci_low'], row['diff_ci_high'])}, "
             f"n = {_plural(n, 'paired seed')})"
         )
     else:
@@ -348,7 +356,7 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
         )
         if not is_missing(acc["ci_low"]):
             sentence += (
-                f" ({level} interval {points(acc['ci_low'])} to {points(acc['ci_high'])}, "
+                f" ({level} interval {points_interval(acc['ci_low'], acc['ci_high'])}, "
                 f"p {_p_clause(acc['p_value'])})"
             )
         else:
@@ -419,8 +427,9 @@ def _interval_clause(row: pd.Series, level: str) -> str:
 
 
 def _range(low: Any, high: Any) -> str:
-    """An interval of fractions in words: `97.80–98.10%`."""
-    return f"{float(low) * 100:.2f}{DASH}{float(high) * 100:.2f}%"
+    """An interval of fractions in words, clipped to 0–100 %: `97.80–98.10%`."""
+    low, high = clip_share(low, high)
+    return f"{low * 100:.2f}{DASH}{high * 100:.2f}%"
 
 
 def _p_clause(value: float) -> str:

@@ -35,11 +35,45 @@ def points(value: Any, digits: int = 2, sign: bool = True) -> str:
     return f"{float(value) * 100:{'+' if sign else ''}.{digits}f} pp"
 
 
-def interval(low: Any, high: Any, scale: float = 100.0, digits: int = 2, unit: str = "%") -> str:
-    """An interval as `[97.80, 98.10]%`; a dash when there is none (one seed)."""
+def clip_share(low: Any, high: Any) -> tuple[float, float]:
+    """An interval of a fraction clipped to the possible range [0, 1].
+
+    With few seeds a t-interval of an accuracy can reach below 0 or above 1; the
+    statistics tables keep it as computed, the report shows only what is possible.
+    """
+    return min(max(float(low), 0.0), 1.0), min(max(float(high), 0.0), 1.0)
+
+
+def clip_change(low: Any, high: Any) -> tuple[float, float]:
+    """An interval of a difference of fractions clipped to the possible [-1, 1] (±100 pp)."""
+    return min(max(float(low), -1.0), 1.0), min(max(float(high), -1.0), 1.0)
+
+
+def points_interval(low: Any, high: Any) -> str:
+    """An interval of differences of fractions, `-0.12 pp to +0.30 pp`, clipped to ±100 pp."""
     if is_missing(low) or is_missing(high):
         return MISSING
-    return f"[{float(low) * scale:.{digits}f}, {float(high) * scale:.{digits}f}]{unit}"
+    low, high = clip_change(low, high)
+    return f"{points(low)} to {points(high)}"
+
+
+def interval(
+    low: Any,
+    high: Any,
+    scale: float = 100.0,
+    digits: int = 2,
+    unit: str = "%",
+    share: bool = True,
+) -> str:
+    """An interval as `[97.80, 98.10]%`; a dash when there is none (one seed).
+
+    `share` marks a fraction (an accuracy), clipped to [0, 1] (`clip_share`);
+    pass False for quantities without that bound, such as losses.
+    """
+    if is_missing(low) or is_missing(high):
+        return MISSING
+    low, high = clip_share(low, high) if share else (float(low), float(high))
+    return f"[{low * scale:.{digits}f}, {high * scale:.{digits}f}]{unit}"
 
 
 def number(value: Any, digits: int = 3) -> str:
@@ -113,7 +147,8 @@ def metric_interval(low: Any, high: Any, metric: str) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     if _share(metric):
-        return f"[{float(low) * 100:+.2f}, {float(high) * 100:+.2f}] pp"
+        low, high = clip_change(low, high)
+        return f"[{low * 100:+.2f}, {high * 100:+.2f}] pp"
     digits = 1 if "epoch" in metric else 4
     return f"[{float(low):+.{digits}f}, {float(high):+.{digits}f}]"
 
@@ -150,6 +185,7 @@ def sort_key(value: Any) -> str:
 FILTERS = {
     "pct": pct,
     "points": points,
+    "points_interval": points_interval,
     "interval": interval,
     "number": number,
     "fixed": fixed,

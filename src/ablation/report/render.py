@@ -83,7 +83,9 @@ def build_html(
         "details": config_details(inputs, board),
         "anomalies": _records(_sorted(inputs.anomalies, ["run_id", "epoch"])),
         "diverged": _records(_diverged(inputs.overfitting)),
-        "confused": confused_for(inputs.confused_pairs, board),
+        "confused": confused_for(
+            inputs.confused_pairs, board, study.get("data", {}).get("dataset", "mnist")
+        ),
         "figures": {name: _figure(name, path) for name, path in figures.items()},
         "figure_info": FIGURES,
         "axes": axes_context(inputs),
@@ -115,6 +117,11 @@ def _class_words(runs: pd.DataFrame, study: Mapping[str, Any]) -> dict[str, str]
         datasets = set(runs["dataset"])
     else:
         datasets = {(study.get("data") or {}).get("dataset", "mnist")}
+    return class_words(datasets)
+
+
+def class_words(datasets: set) -> dict[str, str]:
+    """`{item, items}`: `digit(s)` when every dataset is MNIST, else `class(es)`."""
     digits = datasets <= {"mnist"}
     return {"item": "digit" if digits else "class", "items": "digits" if digits else "classes"}
 
@@ -281,8 +288,13 @@ def _diverged(per_run: pd.DataFrame) -> pd.DataFrame:
     return per_run[per_run["status"] == "diverged"]
 
 
-def confused_for(pairs: pd.DataFrame, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The most-confused class pairs of the best and the worst configuration (of each dataset)."""
+def confused_for(
+    pairs: pd.DataFrame, board: list[dict[str, Any]], only_dataset: str = "mnist"
+) -> list[dict[str, Any]]:
+    """The most-confused class pairs of the best and the worst configuration (of each dataset).
+
+    `only_dataset` is the study's dataset when the board has no `dataset` column.
+    """
     ranked = [r for r in board if not r["missing"] and not pd.isna(r.get("mean"))]
     if pairs.empty or not ranked:
         return []
@@ -292,7 +304,12 @@ def confused_for(pairs: pd.DataFrame, board: list[dict[str, Any]]) -> list[dict[
         mine = [r for r in ranked if r.get("dataset") == dataset]
         picks += [("best", mine[0])] + ([("worst", mine[-1])] if len(mine) > 1 else [])
     return [
-        {"which": which, "label": row["label"], "pairs": grouped.get(row["key"], [])[:5]}
+        {
+            "which": which,
+            "label": row["label"],
+            "pairs": grouped.get(row["key"], [])[:5],
+            "words": class_words({row.get("dataset") or only_dataset}),  # digits, or classes
+        }
         for which, row in picks
     ]
 
