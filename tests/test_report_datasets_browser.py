@@ -38,8 +38,11 @@ def study(tiny_study, fashion_raw, tmp_path_factory) -> Path:
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, workdir / name)
     # the runs, their stamps (results/.trained: which config trained them) and the data
-    for name in ("results/data", "results/runs", "results/.trained", ".snakemake/metadata"):
+    for name in ("results/data", "results/runs", "results/.trained"):
         shutil.copytree(tiny_study / name, workdir / name, copy_function=os.link)
+    # Copied, not linked: Snakemake rewrites its records in place, and the tiny study's own
+    # records must stay as they are.
+    shutil.copytree(tiny_study / ".snakemake/metadata", workdir / ".snakemake/metadata")
     config = str(write_config(workdir, TWO_DATASETS))
     snakemake(workdir, "results/metrics.parquet", "--configfile", config)  # trains
     snakemake(workdir, "reports/partial/summary.html", "--configfile", config)
