@@ -13,7 +13,7 @@ from ablation.stats.confusion import confused_pairs, confusion_by_config
 from ablation.stats.datasize import datasize_curve, datasize_worth
 from ablation.stats.factors import interaction_strength, interactions, marginal_means
 from ablation.stats.paired import paired_effects, paired_runs
-from ablation.stats.transfer import per_dataset, rank_agreement, transfer_findings
+from ablation.stats.transfer import rank_agreement, transfer_findings
 from axes_helpers import BASE, EFFECTS, constructed_runs, expected_marginal
 
 N_SEEDS = 3
@@ -105,7 +105,7 @@ def test_datasize_tables_answer_more_data_with_and_without_dropout(runs):
 
 
 def test_leaderboard_per_dataset_never_pools(runs):
-    board = per_dataset(leaderboard, runs)
+    board = leaderboard(runs)  # one leaderboard per dataset, by itself
     for dataset, part in board.groupby("dataset"):
         assert part["rank"].min() == 1 and part["is_best"].sum() == 1
         assert len(part) == 16  # 2 x 2 x 2 x 2 configurations

@@ -115,19 +115,3 @@ def _list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def each_dataset(table: pd.DataFrame, write) -> list[str]:
-    """`write(table)`, or with several datasets `write` of each one's rows, named.
-
-    Sentences that compare levels or configurations never pool datasets: a study of
-    MNIST and Fashion-MNIST gets "mnist: The best configuration is ..." and
-    "fashion_mnist: ...".
-    """
-    if table.empty or "dataset" not in table or table["dataset"].nunique() < 2:
-        return write(table)
-    return [
-        f"{dataset}: {sentence}"
-        for dataset, part in table.groupby("dataset", sort=True)
-        for sentence in write(part.drop(columns="dataset").reset_index(drop=True))
-    ]

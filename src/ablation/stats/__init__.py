@@ -20,7 +20,7 @@ several datasets never pools them:
 - `ablation.stats.datasize`: more data next to regularization, when ``train_size`` varies
   (``datasize_curve``, ``datasize_worth``).
 - `ablation.stats.transfer`: rank agreement and findings across datasets, when
-  ``dataset`` varies (``rank_agreement``, ``transfer_findings``, ``per_dataset``).
+  ``dataset`` varies (``rank_agreement``, ``transfer_findings``).
 - `ablation.stats.anomalies`: loss spikes, non-finite losses, accuracy drops (``anomalies``).
 - `ablation.stats.confusion`: confusion per configuration, most-confused digit pairs
   (``confusion_by_config``, ``confused_pairs``).

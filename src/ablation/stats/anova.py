@@ -188,9 +188,3 @@ def _note(response: str, n_runs: int, why: str) -> pd.DataFrame:
         "term": pd.NA, "kind": pd.NA, "response": response, "n_runs": n_runs, "note": why,
     }  # fmt: skip
     return pd.DataFrame([row])[COLUMNS]
-
-
-def strongest(table: pd.DataFrame, kind: str = "main") -> pd.DataFrame:
-    """Terms of `kind`, largest partial omega-squared first (per dataset if present)."""
-    rows = table[table["kind"] == kind] if len(table) else table
-    return rows.sort_values("partial_omega_sq", ascending=False, kind="stable")

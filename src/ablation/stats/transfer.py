@@ -28,14 +28,11 @@ finding and dataset: ``finding`` (``best level`` | ``paired effect``), ``axis``,
 ``level`` (the best level on that dataset, or the level compared), ``baseline_level``
 (paired effects), ``dataset``, ``value`` (the marginal mean, or the mean paired
 change), ``ci_low``, ``ci_high``, ``holds`` (the same on every dataset).
-
-`per_dataset` runs any table function once per dataset (leaderboards).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -51,24 +48,6 @@ AGREEMENT_COLUMNS = [
 FINDING_COLUMNS = [
     "finding", "axis", "level", "baseline_level", "dataset", "value", "ci_low", "ci_high", "holds",
 ]  # fmt: skip
-
-
-def per_dataset(
-    table: Callable[..., pd.DataFrame], per_run: pd.DataFrame, *args, **kwargs
-) -> pd.DataFrame:
-    """``table(per_run, ...)`` for each dataset on its own, with a leading ``dataset`` column.
-
-    With one dataset it is ``table(per_run, ...)`` itself.
-    """
-    strata, _ = strata_and_factors(per_run)
-    if not strata:
-        return table(per_run, *args, **kwargs)
-    frames = []
-    for dataset, part in per_run.groupby("dataset", sort=True):
-        out = table(part.reset_index(drop=True), *args, **kwargs)
-        frames.append(out.drop(columns="dataset", errors="ignore").assign(dataset=dataset))
-    out = pd.concat(frames, ignore_index=True)
-    return out[["dataset", *(c for c in out.columns if c != "dataset")]]
 
 
 def rank_agreement(
