@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ablation import provenance, study_bench
+from ablation import pack_bench, provenance, study_bench
 from ablation.config import TrainConfig
 from ablation.console import positive_int
 from ablation.data import FILES, DataError, Dataset, load_dataset, prepare_dataset
@@ -438,6 +438,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     study_bench.add_arguments(parser)
+    pack_bench.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -460,12 +461,18 @@ def run(args: argparse.Namespace) -> int:
             data = load_dataset(prepare_dataset("mnist", tmp, args.local_dir))
         else:
             data = load_dataset(args.data)
-    ways = tuple(w for w in WAYS if not (args.skip_tutorial and w == "tutorial"))
-    result = run_bench(
-        data, device, threads=args.threads, repeats=args.repeats, epochs=args.epochs,
-        train_size=args.train_size, activation=args.activation, ways=ways,
-    )  # fmt: skip
-    print(format_report(result))
+    if args.pack is not None:
+        set_threads(args.threads)
+        cfgs = pack_bench.pack_of(args.pack, args.epochs, args.train_size)
+        result = pack_bench.run_pack_bench(cfgs, data, device, args.repeats)
+        print(pack_bench.format_report(result))
+    else:
+        ways = tuple(w for w in WAYS if not (args.skip_tutorial and w == "tutorial"))
+        result = run_bench(
+            data, device, threads=args.threads, repeats=args.repeats, epochs=args.epochs,
+            train_size=args.train_size, activation=args.activation, ways=ways,
+        )  # fmt: skip
+        print(format_report(result))
     if args.json is not None:
         write_text_atomic(args.json, json.dumps(result, indent=2) + "\n")
     return 0

@@ -10,7 +10,7 @@ missing trains through autograd instead (with a one-line warning).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -228,7 +228,7 @@ class FastMLP:
             if not losses:  # the first step created the optimizer's state
                 step = fast_step(optimizer) or optimizer.step
             losses.append(loss)
-        return _mean_loss(losses, batches, len(x))
+        return mean_loss(torch.stack(losses), [len(b) for b in batches], len(x))
 
 
 def _batch_buffers(x, batch_size: int, hidden: int, classes: int) -> list:
@@ -246,11 +246,12 @@ def _batch_buffers(x, batch_size: int, hidden: int, classes: int) -> list:
     ]
 
 
-def _mean_loss(losses: list[torch.Tensor], batches, n: int) -> float:
-    """The mean minibatch loss, summed as the autograd loop does: in float64, batch
-    after batch, each term the float32 product of a batch's loss and its size."""
-    sizes = torch.tensor([len(b) for b in batches], dtype=torch.float32)
-    terms = (torch.stack(losses).cpu() * sizes).double().tolist()  # one device sync
+def mean_loss(losses: torch.Tensor, sizes: list[int], n: int) -> float:
+    """The mean minibatch loss from each batch's loss and size, summed as the autograd
+    loop does: in float64, batch after batch, each term the float32 product of a
+    batch's loss and its size."""
+    sizes = torch.tensor(sizes, dtype=torch.float32)
+    terms = (losses.cpu() * sizes).double().tolist()  # one device sync
     total = 0.0
     for term in terms:  # sequential on purpose: sum() compensates on Python >= 3.12
         total += term
@@ -273,22 +274,56 @@ def fast_step(optimizer: torch.optim.Optimizer) -> Callable[[], object] | None:
     `step`. The optimizer keeps its state, so `state_dict()` and resuming are
     unchanged; hyperparameters are read now (call again after changing them).
     """
+    return _fast_step_of([optimizer])
+
+
+def fast_steps(optimizers: Sequence[torch.optim.Optimizer]) -> Callable[[], None]:
+    """Step every optimizer (after its first step): those of one class and equal
+    hyperparameters with one `fast_step` over all their tensors (a stacked pack's
+    members: one fused call per hyperparameter set instead of one per member), any
+    other with its own fast step or `step()`. The kernels work tensor by tensor, so
+    each optimizer's update is bitwise what it would be alone."""
+    alike: dict[str, list[torch.optim.Optimizer]] = {}
+    for optimizer in optimizers:
+        alike.setdefault(_hyperparameters(optimizer), []).append(optimizer)
+    calls = []
+    for group in alike.values():
+        merged = _fast_step_of(group)
+        calls += [merged] if merged else [fast_step(o) or o.step for o in group]
+
+    def step() -> None:
+        for call in calls:
+            call()
+
+    return step
+
+
+def _hyperparameters(optimizer: torch.optim.Optimizer) -> str:
+    groups = [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
+    return f"{type(optimizer).__qualname__}{groups!r}"
+
+
+def _fast_step_of(optimizers: Sequence[torch.optim.Optimizer]) -> Callable[[], object] | None:
+    """One fast step for optimizers of one class and hyperparameters, over all their
+    parameters; None where `fast_step` does not apply to every one of them."""
+    first = optimizers[0]
     kinds = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD, torch.optim.RMSprop)
-    if type(optimizer) not in kinds:
+    if type(first) not in kinds:
         return None
-    if len(optimizer.param_groups) != 1 or not _plain_step(optimizer):
+    if any(len(o.param_groups) != 1 or not _plain_step(o) for o in optimizers):
         return None
-    group = optimizer.param_groups[0]
-    params = list(group["params"])
+    group = first.param_groups[0]
+    params = [p for o in optimizers for p in o.param_groups[0]["params"]]
     if any(p.grad is None for p in params):
         return None
-    if type(optimizer) is torch.optim.RMSprop:  # torch has no fused RMSprop: written out here
-        return _rmsprop_step(group, params, optimizer.state)
+    state = {p: s for o in optimizers for p, s in o.state.items()}
+    if type(first) is torch.optim.RMSprop:  # torch has no fused RMSprop: written out here
+        return _rmsprop_step(group, params, state)
     if not group.get("fused"):
         return None
-    if type(optimizer) is torch.optim.SGD:
+    if type(first) is torch.optim.SGD:
         return _sgd_step(group, params) if group["momentum"] == 0 else None
-    return _adam_step(group, params, optimizer.state)
+    return _adam_step(group, params, state)
 
 
 def _plain_step(optimizer: torch.optim.Optimizer) -> bool:

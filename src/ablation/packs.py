@@ -2,7 +2,7 @@
 
 Runs with the same data order (`DATA_ORDER`: dataset, seed, batch size, training
 and validation sizes) draw the same shuffles of the same images, so one process
-can train them in lockstep (`ablation.train.train_pack`) and pay the start-up
+can train them in lockstep (`ablation.lockstep.train_pack`) and pay the start-up
 (importing torch, loading the data) once. The workflow plans packs from the runs
 still to train (`runs_to_train`), sized so that every core stays busy to the end
 (`plan_packs`). Imports no torch: the Snakefile plans packs on every call.

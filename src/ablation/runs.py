@@ -19,16 +19,9 @@ from ablation.checkpoint import save_checkpoint
 from ablation.config import TrainConfig, run_path
 from ablation.data import load_dataset
 from ablation.io import write_text_atomic
+from ablation.lockstep import current_run, train_pack, working_on
 from ablation.metrics import write_frame, write_metrics
-from ablation.train import (
-    RunResult,
-    current_run,
-    select_device,
-    set_threads,
-    train,
-    train_pack,
-    working_on,
-)
+from ablation.train import RunResult, select_device, set_threads, train
 
 log = logging.getLogger("ablation")
 
@@ -63,7 +56,7 @@ def run_pack_job(
     threads: int = 1,
     device: str = "auto",
 ) -> list[RunResult]:
-    """Train a pack of grid cells in one process (`ablation.train.train_pack`) and write
+    """Train a pack of grid cells in one process (`ablation.lockstep.train_pack`) and write
     each member's files as `run_job` would; each resumes from its own state if present.
 
     Each member is a dict: `config` (a TrainConfig) and the paths `metrics`,

@@ -9,15 +9,12 @@ through autograd.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import copy
-import functools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,6 @@ from ablation.data import Dataset
 from ablation.data import split_indices as data_split
 from ablation.fastpath import FastMLP, to_inputs
 from ablation.model import CLASSES, SimpleNet
-from ablation.packs import pack_key
 from ablation.resume import restore, save_state
 
 log = logging.getLogger("ablation")
@@ -249,111 +245,6 @@ def train(
         loss = train_epoch(run.model, run.optimizer, x_train, y_train, cfg.batch_size, run.shuffle)
         run.end_epoch(loss, time.perf_counter() - started, splits, on_epoch)
     return run.result(splits)
-
-
-def train_pack(
-    cfgs: Sequence[TrainConfig],
-    data: Dataset,
-    device: torch.device | str = "cpu",
-    state_paths: Sequence[str | Path | None] | None = None,
-    on_epoch: Callable[[TrainConfig, dict[str, Any]], None] | None = None,
-) -> list[RunResult]:
-    """Train runs that see the same minibatches (`ablation.packs.pack_key`) in one process.
-
-    Each epoch, the shuffle is drawn and the batches gathered and scaled once; then
-    each member trains its epoch on them with its own optimizer, shuffle generator
-    and global random state (weight init, dropout masks), so that every member ends
-    bitwise equal to `train` of its config alone (on the CPU). Each keeps its own
-    resume state (`state_paths`), so members may resume from different epochs. A
-    diverged member stops; the others go on. `on_epoch` is called with the member's
-    config and its epoch summary. Returns the members' results in order.
-    """
-    if len({pack_key(cfg) for cfg in cfgs}) != 1:
-        raise ValueError("a pack holds runs of one data order (ablation.packs.pack_key)")
-    device = torch.device(device)
-    splits = make_splits(cfgs[0], data, device)
-    x, y = splits["train"]
-    members = []
-    for cfg, path in zip(cfgs, state_paths or [None] * len(cfgs), strict=True):
-        with working_on(cfg):
-            run = Run.start(cfg, device, path)
-        members.append((run, OwnRandomState.capture(device)))
-    while active := [m for m in members if m[0].training]:
-        for group in _due_the_same_batches(active):
-            started = time.perf_counter()
-            lead = group[0][0]
-            order = torch.randperm(len(x), generator=lead.shuffle).to(device)
-            for run, _ in group[1:]:
-                run.shuffle.set_state(lead.shuffle.get_state())
-            inputs, labels = to_inputs(x.index_select(0, order)), y.index_select(0, order)
-            shared = (time.perf_counter() - started) / len(group)
-            for run, random_state in group:
-                with random_state.active(), working_on(run.cfg):
-                    started = time.perf_counter()
-                    loss = train_epoch_in_order(
-                        run.model, run.optimizer, inputs, labels, run.cfg.batch_size
-                    )
-                    seconds = shared + time.perf_counter() - started
-                    report = on_epoch and functools.partial(on_epoch, run.cfg)
-                    run.end_epoch(loss, seconds, splits, report)
-    results = []
-    for run, _ in members:
-        with working_on(run.cfg):
-            results.append(run.result(splits))
-    return results
-
-
-# The member of a pack being worked on, so that log lines can go to its own log.
-current_run: contextvars.ContextVar[TrainConfig | None] = contextvars.ContextVar(
-    "current_run", default=None
-)
-
-
-@contextlib.contextmanager
-def working_on(cfg: TrainConfig):
-    """Mark `cfg` as the run being worked on (`current_run`) for the duration."""
-    token = current_run.set(cfg)
-    try:
-        yield
-    finally:
-        current_run.reset(token)
-
-
-def _due_the_same_batches(members: list) -> list[list]:
-    """Members grouped by epoch and shuffle state: one group, unless resumed unevenly."""
-    groups: dict[tuple, list] = {}
-    for member in members:
-        run = member[0]
-        key = (run.state["epoch"], run.shuffle.get_state().numpy().tobytes())
-        groups.setdefault(key, []).append(member)
-    return list(groups.values())
-
-
-@dataclass
-class OwnRandomState:
-    """A run's own state of torch's global generators (weight init, dropout masks),
-    swapped in while it trains, so that runs sharing a process draw as if alone."""
-
-    device: torch.device
-    cpu: torch.Tensor
-    cuda: torch.Tensor | None = None
-
-    @classmethod
-    def capture(cls, device: torch.device) -> OwnRandomState:
-        cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
-        return cls(device, torch.get_rng_state(), cuda)
-
-    @contextlib.contextmanager
-    def active(self):
-        torch.set_rng_state(self.cpu)
-        if self.cuda is not None:
-            torch.cuda.set_rng_state(self.cuda, self.device)
-        try:
-            yield
-        finally:
-            self.cpu = torch.get_rng_state()
-            if self.cuda is not None:
-                self.cuda = torch.cuda.get_rng_state(self.device)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 # Training, in packs (docs/speed.md). When Snakemake builds its plan, the runs a pack
 # must train (not trained yet, or under another config: ablation.packs.runs_to_train)
 # are planned into packs: one job per pack trains the runs of one data order together
-# (ablation.train.train_pack), each bitwise as if alone, and leaves each run's files in
+# (ablation.lockstep.train_pack), each bitwise as if alone, and leaves each run's files in
 # results/.packs/<run>/ with a stamp in results/.trained/. Every run keeps its own
 # train_model job, which moves those files into its folder (or, where there are none,
 # e.g. under --forcerun, trains the run alone): so Snakemake's rerun triggers, targets

@@ -1,0 +1,135 @@
+"""Stacked packs (the GPU's way, tested here on the CPU): equal to the runs alone,
+independent of pack mates, reproducible, resumable, and a diverging member stops alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+
+from ablation import lockstep
+from ablation.lockstep import train_pack
+from ablation.stacked import StackedMLP
+from ablation.train import train
+from robustness_helpers import one_thread, saved_epoch  # noqa: F401  one_thread: a fixture
+from test_packs import TINY, assert_same_result, every_combination
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+TWO_EPOCHS = replace(TINY, epochs=2, milestones=(1, 2))
+# On this machine's CPU kernels a stacked member equals the run alone bitwise; the
+# tests allow float reordering of the matrix products (CPU kernels may block them by
+# shape). A wrong dropout mask or optimizer update moves weights by far more.
+TOLERANCE = 1e-5
+
+
+@pytest.fixture(scope="module")
+def small(mnist):
+    return replace(
+        mnist, test_images=mnist.test_images[:1000], test_labels=mnist.test_labels[:1000]
+    )
+
+
+@pytest.fixture
+def stacks(monkeypatch):
+    """How many members each stacked epoch trained (the real class, counted)."""
+    sizes = []
+
+    class Counted(StackedMLP):
+        def epoch(self, inputs, labels, batch_size):
+            sizes.append(len(self.members))
+            return super().epoch(inputs, labels, batch_size)
+
+    monkeypatch.setattr(lockstep, "StackedMLP", Counted)
+    return sizes
+
+
+def assert_close_result(alone, stacked) -> None:
+    """The same run up to float reordering: status, every milestone, every weight."""
+    assert stacked.config == alone.config
+    assert (stacked.status, stacked.diverged_epoch) == (alone.status, alone.diverged_epoch)
+    assert [(r["epoch"], r["split"]) for r in stacked.history] == [
+        (r["epoch"], r["split"]) for r in alone.history
+    ]
+    for mine, theirs in zip(stacked.history, alone.history, strict=True):
+        assert mine["loss"] == pytest.approx(theirs["loss"], rel=TOLERANCE)
+        if theirs["accuracy"] is not None:
+            assert mine["accuracy"] == pytest.approx(theirs["accuracy"], abs=0.002)
+    for name, weight in alone.model.state_dict().items():
+        assert torch.allclose(stacked.model.state_dict()[name], weight, rtol=0, atol=TOLERANCE)
+
+
+def test_a_stacked_pack_equals_its_runs_alone_for_every_combination(small, stacks):
+    """8 activations x 4 optimizers x 2 dropouts x 2 weight decays in one stack."""
+    cfgs = every_combination(TWO_EPOCHS)
+    results = train_pack(cfgs, small, stacked=True)
+    assert stacks == [len(cfgs)] * 2  # one stack, both epochs
+    for cfg, stacked in zip(cfgs, results, strict=True):
+        assert_close_result(train(cfg, small), stacked)
+
+
+def test_members_of_other_hidden_sizes_stack_apart(small, stacks):
+    cfgs = [
+        replace(TWO_EPOCHS, hidden_size=size, activation=activation, dropout=0.2)
+        for size in (32, 64)
+        for activation in ("relu", "gelu")
+    ]
+    results = train_pack(cfgs, small, stacked=True)
+    assert sorted(stacks) == [2, 2, 2, 2]
+    for cfg, stacked in zip(cfgs, results, strict=True):
+        assert_close_result(train(cfg, small), stacked)
+
+
+def test_a_member_does_not_depend_on_its_pack_mates(small):
+    """Its own dropout generator: the masks do not change with who shares the stack."""
+    member = replace(TWO_EPOCHS, activation="tanh", dropout=0.2)
+    mates = [replace(member, activation=a) for a in ("relu", "sigmoid", "elu")]
+    pair = train_pack([mates[0], member], small, stacked=True)[1]
+    four = train_pack([*mates, member], small, stacked=True)[3]
+    for name, weight in pair.model.state_dict().items():
+        assert torch.allclose(four.model.state_dict()[name], weight, rtol=0, atol=TOLERANCE)
+
+
+def test_a_stacked_rerun_is_identical(small):
+    cfgs = [replace(TWO_EPOCHS, activation=a, dropout=0.2) for a in ("relu", "gelu", "tanh")]
+    first, again = train_pack(cfgs, small, stacked=True), train_pack(cfgs, small, stacked=True)
+    for a, b in zip(first, again, strict=True):
+        assert_same_result(a, b)
+
+
+class Interrupt(Exception):
+    """Stands in for a kill between two epochs."""
+
+
+def test_a_killed_stacked_pack_resumes_every_member_exactly(small, tmp_path):
+    base = replace(TINY, epochs=3, milestones=(1, 3), dropout=0.2)
+    cfgs = [base, replace(base, optimizer="rmsprop", optimizer_class="RMSprop")]
+    states = [tmp_path / "a.pt", tmp_path / "b.pt"]
+
+    def stop(cfg, summary):
+        if cfg is cfgs[-1] and summary["epoch"] == 2:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        train_pack(cfgs, small, state_paths=states, on_epoch=stop, stacked=True)
+    assert [saved_epoch(s) for s in states] == [2, 2]
+    resumed = train_pack(cfgs, small, state_paths=states, stacked=True)
+    for whole, again in zip(train_pack(cfgs, small, stacked=True), resumed, strict=True):
+        assert_same_result(whole, again)
+
+
+def test_a_diverging_member_stops_alone_in_a_stack(small):
+    base = replace(TINY, epochs=3, milestones=(1, 3))
+    blowup = replace(
+        base,
+        activation="identity",
+        optimizer="sgd",
+        optimizer_class="SGD",
+        optimizer_kwargs={"lr": 1e4},
+    )  # NaN within epoch 1
+    cfgs = [base, blowup, replace(base, activation="tanh", dropout=0.2)]
+    results = train_pack(cfgs, small, stacked=True)
+    assert [r.status for r in results] == ["completed", "diverged", "completed"]
+    for cfg, stacked in zip(cfgs, results, strict=True):
+        assert_close_result(train(cfg, small), stacked)
