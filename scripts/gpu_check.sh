@@ -4,7 +4,9 @@
 #      dependencies from wheels in $WHEELHOUSE or shared/wheels),
 #   2. the GPU-marked tests: a packed run equals its runs alone, reruns are identical,
 #      accuracies agree with the CPU's (tests/test_packs.py -m gpu),
-#   3. `ablation bench` on the GPU (one epoch, the pipeline's loop next to autograd),
+#   3. `ablation bench` on the GPU (one epoch, the pipeline's loop next to autograd), and
+#      `ablation bench --pack`: the default study's first pack (36 runs), one epoch,
+#      its members one after another next to stacked (the GPU's way),
 #   4. the default study end to end through Snakemake, packed, device auto, with all
 #      cores: wall time split into start-up, training, evaluation and analysis/report
 #      tail (`ablation bench --study --ways packed`),
@@ -82,6 +84,10 @@ timeout 300 "$PY" -m pytest -q -m gpu -rs tests/test_packs.py 2>&1 | tail -5 \
 say "ablation bench on $DEVICE (50,000 images, 2 rounds)"
 timeout 150 "$PY" -m ablation.bench --local-dir "$RAW" --device "$DEVICE" --repeats 2 \
   --skip-tutorial --json "$OUT/bench_$DEVICE.json" || { echo "FAIL: bench on $DEVICE"; status=1; }
+
+say "a pack of 36 runs on $DEVICE: one after another next to stacked (one epoch, 2 rounds)"
+timeout 300 "$PY" -m ablation.bench --pack config/config.yaml --local-dir "$RAW" --device "$DEVICE" \
+  --repeats 2 --json "$OUT/pack_$DEVICE.json" || { echo "FAIL: pack bench on $DEVICE"; status=1; }
 
 say "the default study, ${STUDY_EPOCHS:-100} epochs, packed, --cores $CORES, device auto"
 started=$(date +%s)

@@ -26,6 +26,7 @@ from ablation.train import (
     train_epoch,
     train_epoch_reference,
 )
+from conftest import TINY_STUDY, write_config
 
 OPTIMIZERS = {
     "adam": ("Adam", {"lr": 1e-3}),
@@ -209,3 +210,21 @@ def test_bench_without_data_says_what_to_pass(tmp_path, capsys):
     assert bench.main(["--data", str(tmp_path / "missing.pt"), "--skip-tutorial"]) == 1
     err = capsys.readouterr().err
     assert "missing.pt" in err and "--data" in err and "--local-dir" in err
+
+
+def test_pack_bench_trains_the_first_pack_both_ways(tmp_path, mnist_raw, capsys):
+    """`ablation bench --pack`: the study's runs of one data order, one after another
+    and stacked, side by side; the weights agree."""
+    study = dict(TINY_STUDY, grid=dict(TINY_STUDY["grid"], dropout=[0.0, 0.2]))
+    (tmp_path / "config").mkdir()
+    config = write_config(tmp_path, study)
+    out = tmp_path / "pack.json"
+    args = ["--pack", str(config), "--local-dir", str(mnist_raw), "--train-size", "640"]
+    assert bench.main([*args, "--repeats", "1", "--device", "cpu", "--json", str(out)]) == 0
+    assert "stacked / one after another" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    assert result["members"] == 8  # 2 activations x 2 optimizers x 2 dropouts, seed 0
+    assert result["images"] == 640 and result["epochs"] == 1
+    assert set(result["seconds"]) == {"one after another", "stacked"}
+    assert min(result["seconds"].values()) > 0
+    assert result["largest_weight_difference"] <= 1e-5
