@@ -121,10 +121,8 @@ class _Stack:
         if self.dropping:  # [members, batch, hidden]; ones where a member has no dropout
             self.noise = torch.ones((self.count, batch_size, self.hidden), device=inputs.device)
             self.keep_all = torch.tensor(self.keep, device=inputs.device).view(-1, 1, 1)
-        self.first_step = any(not m.optimizer.state for m in members)
-        self.optimizer_step = (
-            None if self.first_step else fast_steps([m.optimizer for m in members])
-        )
+        fresh = any(not m.optimizer.state for m in members)  # state comes with the first step
+        self.optimizer_step = None if fresh else fast_steps([m.optimizer for m in members])
 
     def _alias(self, models) -> None:
         """Point each member's parameters and gradients at its rows of the stack."""
