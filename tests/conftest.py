@@ -121,10 +121,13 @@ def write_config(workdir: Path, study: dict | None = None, name: str = "study.ya
     return path
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600):
-    """Run the real Snakemake CLI in `workdir`; returns the CompletedProcess."""
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, timeout: int = 600, env: dict | None = None
+):
+    """Run the real Snakemake CLI in `workdir` (on the CPU, unless `env` says otherwise);
+    returns the CompletedProcess."""
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    env = dict(os.environ, ABLATION_DEVICE="cpu")
+    env = {**os.environ, "ABLATION_DEVICE": "cpu", **(env or {})}
     done = subprocess.run(
         cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env
     )

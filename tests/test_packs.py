@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 import shutil
 import signal
 from dataclasses import replace
@@ -18,7 +20,7 @@ from ablation.lockstep import train_pack
 from ablation.model import ACTIVATIONS
 from ablation.runs import run_job
 from ablation.train import train
-from conftest import REPO, snakemake, write_config
+from conftest import REPO, planned_runs, snakemake, write_config
 from robustness_helpers import (  # one_thread: a fixture
     ONE_CELL,
     one_thread,  # noqa: F401
@@ -173,6 +175,136 @@ def test_scaled_study_packs_more_when_start_up_dominates():
     assert len(plan) % 2 == 0 and len(plan) <= 6
 
 
+def finishing_times(plan: list[packs.Pack], slots: int, gpu_slots: int) -> tuple[float, float]:
+    """When the last GPU pack and the last CPU pack end, by the planner's cost model."""
+    on_gpu = [packs.estimated_seconds(p) for p in plan if p.device != packs.CPU]
+    on_cpu = [packs.estimated_seconds(p) for p in plan if p.device == packs.CPU]
+    gpu = packs._schedule(on_gpu, gpu_slots)[0] if on_gpu else 0.0
+    cpu = packs._schedule(on_cpu, slots - min(gpu_slots, len(on_gpu)))[0] if on_cpu else 0.0
+    return gpu, cpu
+
+
+def assert_every_run_once(plan: list[packs.Pack], cfgs: list[TrainConfig]) -> None:
+    assert sorted(c.hash() for p in plan for c in p.configs) == sorted(c.hash() for c in cfgs)
+    assert all(len({packs.pack_key(c) for c in p.configs}) == 1 for p in plan)
+    assert len({p.id for p in plan}) == len(plan)
+
+
+@pytest.mark.parametrize("slots", [1, 2, 16, 200])
+def test_without_a_gpu_the_plan_is_the_cpus(slots):
+    cfgs = default_study_configs()
+    cpu = packs.plan_packs(cfgs, slots=slots)
+    assert all(p.device == packs.CPU for p in cpu)
+    assert packs.plan_packs(cfgs, slots=slots, gpus=[]) == cpu
+    # --resources gpu=0: GPUs there, but no GPU pack may run
+    assert packs.plan_packs(cfgs, slots=slots, gpus=["cuda:0"], gpu_limit=0) == cpu
+
+
+def test_one_gpu_and_16_cores_share_the_study():
+    cfgs = default_study_configs()
+    plan = packs.plan_packs(cfgs, slots=16, gpus=["cuda:0"])
+    assert_every_run_once(plan, cfgs)
+    on_gpu = [p for p in plan if p.device == "cuda:0"]
+    on_cpu = [p for p in plan if p.device == packs.CPU]
+    assert len(on_gpu) + len(on_cpu) == len(plan)
+    # One GPU pack per data order (3 seeds) at once; the other 13 cores train the rest.
+    assert packs.gpu_slots_per_gpu(3) == 3 and len(on_gpu) == 3
+    assert 0 < len(on_cpu) <= 13
+    assert sum(len(p.configs) for p in on_gpu) >= 0.75 * len(cfgs)  # the GPU does most
+    gpu, cpu = finishing_times(plan, slots=16, gpu_slots=3)
+    # Balanced: the cores end no later than the GPU, and no run could move to a core
+    # without ending later than the GPU does now.
+    one_run = packs.estimated_seconds(packs.Pack.of(cfgs[:1]))
+    assert cpu <= gpu < cpu + one_run
+    # Sooner than the GPU alone or the cores alone.
+    alone = packs.plan_packs(cfgs, slots=16, gpus=["cuda:0"], cpu=False)
+    assert max(gpu, cpu) < finishing_times(alone, slots=16, gpu_slots=3)[0]
+    assert max(gpu, cpu) < finishing_times(packs.plan_packs(cfgs, slots=16), 16, 0)[1]
+
+
+def test_cuda_plans_every_pack_on_the_gpu():
+    cfgs = default_study_configs()
+    plan = packs.plan_packs(cfgs, slots=16, gpus=["cuda:1"], cpu=False)
+    assert_every_run_once(plan, cfgs)
+    assert {p.device for p in plan} == {"cuda:1"}
+    assert sorted(len(p.configs) for p in plan) == [36] * 3  # one stacked pack per seed
+
+
+def test_gpu_packs_fit_the_cores_and_the_gpu_limit():
+    cfgs = default_study_configs()
+    # Two cores: both take a GPU pack's process, the GPU trains everything.
+    two = packs.plan_packs(cfgs, slots=2, gpus=["cuda:0"])
+    assert_every_run_once(two, cfgs)
+    assert {p.device for p in two} == {"cuda:0"}
+    # --resources gpu=1: one GPU pack at a time, the 15 other cores train more.
+    limited = packs.plan_packs(cfgs, slots=16, gpus=["cuda:0"], gpu_limit=1)
+    assert_every_run_once(limited, cfgs)
+    free = packs.plan_packs(cfgs, slots=16, gpus=["cuda:0"])
+    cpu_runs = lambda plan: sum(len(p.configs) for p in plan if p.device == packs.CPU)  # noqa: E731
+    assert cpu_runs(limited) > cpu_runs(free)
+    # ABLATION_PACK_SIZE caps GPU packs too.
+    capped = packs.plan_packs(cfgs, slots=16, gpus=["cuda:0"], max_size=10)
+    assert_every_run_once(capped, cfgs)
+    assert max(len(p.configs) for p in capped) <= 10
+
+
+def test_two_gpus_share_the_gpu_packs():
+    cfgs = default_study_configs()
+    plan = packs.plan_packs(cfgs, slots=16, gpus=["cuda:0", "cuda:1"])
+    assert_every_run_once(plan, cfgs)
+    runs = lambda device: sum(len(p.configs) for p in plan if p.device == device)  # noqa: E731
+    assert runs("cuda:0") > 0 and runs("cuda:1") > 0
+    assert abs(runs("cuda:0") - runs("cuda:1")) <= 18
+
+
+def refuse():
+    raise AssertionError("asked torch for the GPUs")
+
+
+def test_the_gpus_planned_for():
+    assert packs.planned_gpus("cpu", None, refuse) == []  # ABLATION_DEVICE=cpu: no torch
+    assert packs.planned_gpus("cpu", 2, refuse) == []
+    assert packs.planned_gpus("auto", None, lambda: 2) == ["cuda:0", "cuda:1"]
+    assert packs.planned_gpus("auto", None, lambda: 0) == []
+    assert packs.planned_gpus("auto", 1, refuse) == ["cuda:0"]  # ABLATION_GPUS=1
+    assert packs.planned_gpus("auto", 0, refuse) == []
+    assert packs.planned_gpus("cuda", None, lambda: 0) == ["cuda:0"]  # fails in the job
+    assert packs.planned_gpus("cuda:1", None, refuse) == ["cuda:1"]
+    assert packs.planned_gpus("mps", None, refuse) == []
+    assert packs.gpu_count_setting("auto") is None and packs.gpu_count_setting("3") == 3
+    with pytest.raises(ValueError, match="ABLATION_GPUS='-1'"):
+        packs.gpu_count_setting("-1")
+
+
+def test_the_device_a_pack_job_trains_on():
+    assert packs.job_device("cpu", "auto", refuse) == "cpu"
+    assert packs.job_device("cpu", "cpu", refuse) == "cpu"
+    assert packs.job_device("cpu", "mps", refuse) == "mps"
+    assert packs.job_device("cuda:1", "auto", lambda: 2) == "cuda:1"
+    assert packs.job_device("cuda:1", "auto", lambda: 1) == "cuda:0"  # a SLURM job's GPU
+    assert packs.job_device("cuda:0", "auto", lambda: 0) == "cuda:0"  # no GPU: it fails
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_gpu_pack_without_a_gpu_fails_clearly():
+    from ablation.train import DeviceError, select_device
+
+    with pytest.raises(DeviceError, match="torch sees no CUDA GPU"):
+        select_device(packs.job_device("cuda:0", "auto", lambda: 0))
+
+
+def test_the_device_keeps_the_pack_id_and_travels_with_the_plan(tmp_path):
+    members = [replace(TINY, activation=a) for a in ("relu", "tanh")]
+    on_gpu = packs.Pack.of(members, "cuda:0")
+    assert on_gpu.id == packs.Pack.of(members).id
+    packs.save_plans([on_gpu], tmp_path)
+    assert packs.load_plan(on_gpu.id, tmp_path).device == "cuda:0"
+    # A plan saved before plans held a device: the CPU's.
+    plan = tmp_path / packs.PLANS / f"{on_gpu.id}.json"
+    plan.write_text(json.dumps([c.to_dict() for c in members]))
+    assert packs.load_plan(on_gpu.id, tmp_path) == packs.Pack.of(members)
+
+
 # ---------------------------------------------------------------------------- workflow
 
 
@@ -232,6 +364,77 @@ def test_killed_pack_resumes_exactly_and_a_new_value_trains_alone(
     snakemake(workdir, f"results/runs/{new}/metrics.parquet", "--configfile", configfile)
     assert {p: p.stat().st_mtime_ns for p in finished} == finished
     assert (workdir / "results" / "runs" / new / "model.pt").exists()
+
+
+def pack_resources(dry_run: str) -> dict[str, dict]:
+    """Each pack rule of a dry run: its resources, as Snakemake would give them a job."""
+    found = {}
+    for name, block in re.findall(
+        r"^rule (train_pack_\w+):\n(.*?)(?:\n\[|\Z)", dry_run, re.M | re.S
+    ):
+        line = next(x for x in block.splitlines() if x.strip().startswith("resources:"))
+        pairs = (item.split("=", 1) for item in line.split(":", 1)[1].split(", "))
+        found[name] = {k.strip(): int(v) if v.isdigit() else v for k, v in pairs}
+    return found
+
+
+class Resources(dict):
+    __getattr__ = dict.__getitem__
+
+
+def sbatch_call(resources: dict) -> str:
+    """The sbatch call snakemake-executor-plugin-slurm builds for a job with `resources`."""
+    from types import SimpleNamespace
+
+    from snakemake_executor_plugin_slurm.submit_string import get_submit_command
+    from snakemake_executor_plugin_slurm.utils import set_gres_string
+
+    job = SimpleNamespace(resources=Resources(resources), threads=1)
+    params = {"run_uuid": "u", "slurm_logfile": "log", "comment_str": "c", "account": "",
+              "partition": "", "workdir": "."}  # fmt: skip
+    return get_submit_command(job, params) + set_gres_string(job)
+
+
+@pytest.mark.workflow
+def test_dry_run_plans_gpu_and_cpu_packs_and_slurm_asks_for_gpus(workdir):
+    """ABLATION_GPUS=1 on 16 cores (no GPU needed: a dry run trains nothing): the default
+    study's packs claim gpu=1 on the GPU and gpu=0 on the cores, and SLURM would be
+    asked for a GPU for the first only."""
+    gpu = {"ABLATION_DEVICE": "auto", "ABLATION_GPUS": "1"}
+    out = snakemake(workdir, "-n", "--cores", "16", env=gpu).stdout
+    rules = pack_resources(out)
+    on_gpu = [r for r in rules.values() if r["gpu"] == 1]
+    on_cpu = [r for r in rules.values() if r["gpu"] == 0]
+    assert len(on_gpu) == 3 and on_cpu and len(on_gpu) + len(on_cpu) == len(rules)
+    assert len(planned_runs(out)) == 108
+    for resources in on_gpu:
+        assert " --gpus=1" in sbatch_call(resources)
+    for resources in on_cpu:
+        call = sbatch_call(resources)
+        assert "--gpus" not in call and "--gres" not in call and "--ntasks=1" in call
+    assert all("--cpus-per-task=1" in sbatch_call(r) for r in rules.values())
+    # ABLATION_DEVICE=cpu, or no GPU pack allowed: the CPU's plan.
+    for env, args in ((dict(gpu, ABLATION_DEVICE="cpu"), ()), (gpu, ("--resources", "gpu=0"))):
+        out = snakemake(workdir, "-n", "--cores", "16", *args, env=env).stdout
+        assert {r["gpu"] for r in pack_resources(out).values()} == {0}
+        assert len(planned_runs(out)) == 108
+
+
+@pytest.mark.workflow
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_pack_planned_for_a_missing_gpu_stops_clearly(workdir, mnist_file):
+    """ABLATION_GPUS=1 where there is none: the GPU pack stops with the DeviceError and
+    says why it was planned there, instead of training on one core."""
+    (workdir / "results" / "data").mkdir(parents=True)
+    shutil.copy2(mnist_file, workdir / "results" / "data" / "mnist.pt")
+    configfile = str(write_config(workdir, study()))
+    env = {"ABLATION_DEVICE": "cuda", "ABLATION_GPUS": "1"}
+    done = snakemake(workdir, "--configfile", configfile, check=False, env=env)
+    assert done.returncode != 0
+    [log] = (workdir / "logs" / "train_pack").glob("*.log")
+    text = log.read_text()
+    assert "torch sees no CUDA GPU" in text and "planned for cuda:0" in text
+    assert not list((workdir / "results" / ".trained").rglob("*.json"))
 
 
 # ---------------------------------------------------------------------------- GPU

@@ -4,6 +4,7 @@ import os
 import sys
 
 import ablation.config as study
+import ablation.packs as packs
 from ablation import data, steps
 from ablation.report.figures import FIGURES
 
@@ -73,12 +74,27 @@ def data_file(wildcards):
     return f"{DATA_ROOT}/{CELL_OF_RUN[wildcards.run]['dataset']}.pt"
 
 
-def uses_gpu():
-    if DEVICE == "cpu":
-        return 0
+def plan_gpus():
+    """The GPUs to plan packs for (ablation.packs.planned_gpus): ABLATION_DEVICE, and the
+    planning knob ABLATION_GPUS (auto: the GPUs torch sees, asked only then; a number:
+    that many, e.g. on a login node without GPUs for a cluster's GPU nodes)."""
+    try:
+        count = packs.gpu_count_setting(os.environ.get("ABLATION_GPUS", "auto"))
+    except ValueError as err:
+        sys.exit(str(err))
+    return packs.planned_gpus(DEVICE, count, _visible_gpus)
+
+
+def _visible_gpus():
     import torch
 
-    return int(torch.cuda.is_available())
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def gpu_limit():
+    """The Snakemake resource gpu (--resources, profiles/default): GPU packs at once."""
+    limit = workflow.global_resources.get("gpu")
+    return None if limit is None else int(getattr(limit, "value", limit))
 
 
 def step_inputs(step):

@@ -8,18 +8,20 @@
 # and --forcerun work per run as they always did, and adding a grid value trains only
 # the new cells. ABLATION_PACK_SIZE caps the runs in a pack (1 = one job per run;
 # default auto: sized so that packs keep every core busy to the end).
-
-import ablation.packs as packs
+# With GPUs (ABLATION_DEVICE auto or cuda; ABLATION_GPUS, a planning knob, says how many
+# when torch cannot see them here), the plan gives each pack a device: GPU packs
+# (resource gpu=1, a core each) and, on the cores left, CPU packs (gpu=0), sized so
+# that both finish together (docs/cluster-and-gpu.md).
 
 try:
     MAX_PACK_SIZE = packs.max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
 except ValueError as err:
     sys.exit(str(err))
-# Jobs at once: the GPU takes one pack at a time; else --cores, or --jobs on a cluster
-# (the executor is not known yet while the Snakefile is parsed).
-PACK_SLOTS = 1 if uses_gpu() else max(workflow._cores or 1, workflow.nodes or 1)
+# Jobs at once: --cores, or --jobs on a cluster (the executor is not known yet while the
+# Snakefile is parsed); GPU packs take some of them, the CPU packs the rest.
+PACK_SLOTS = max(workflow._cores or 1, workflow.nodes or 1)
 if workflow.remote_exec:
-    # A cluster job trains the pack that the submitting Snakemake planned.
+    # A cluster job trains the pack that the submitting Snakemake planned, on its device.
     PACKS = [packs.load_plan(pack_id) for pack_id in packs.target_pack_ids(sys.argv)]
 else:
     TO_TRAIN = packs.runs_to_train(
@@ -28,8 +30,18 @@ else:
         # not retrain a finished study.
         inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt"],
     )
-    PACKS = packs.plan_packs(TO_TRAIN, slots=PACK_SLOTS, max_size=MAX_PACK_SIZE)
+    PACKS = packs.plan_packs(
+        TO_TRAIN,
+        slots=PACK_SLOTS,
+        max_size=MAX_PACK_SIZE,
+        gpus=plan_gpus() if TO_TRAIN else [],
+        gpu_limit=gpu_limit(),
+        # ABLATION_DEVICE=cuda (or cuda:N): every pack on the GPU.
+        cpu=not DEVICE.startswith("cuda"),
+    )
     if not workflow.dryrun:
+        # Its job reads a pack's device here: not a param, which would retrain finished
+        # runs when the machine changes.
         packs.save_plans(PACKS)
 
 
@@ -54,10 +66,11 @@ for pack in PACKS:
         conda:
             CONDA_ENV
         threads: 1
-        # One core per job; a GPU only where CUDA is (with the profile's gpu=1, one job at
-        # a time uses it). Peak RSS ~0.9 GB + 160 MB for an epoch's batches (docs/speed.md).
+        # One core per job; a GPU pack also claims gpu=1 (the profile's gpu limit is the
+        # number of GPU packs at once; on SLURM, --gpus=1), a CPU pack none. Peak RSS
+        # ~0.9 GB + 160 MB for an epoch's batches (docs/speed.md).
         resources:
-            gpu=uses_gpu(),
+            gpu=int(pack.device != packs.CPU),
             mem_mb=1700 + 10 * len(members),
             runtime=30 * len(members),
         params:

@@ -8,7 +8,7 @@ import sys
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[var] = str(snakemake.threads)
 
-from ablation import logs  # noqa: E402
+from ablation import logs, packs  # noqa: E402
 from ablation.checkpoint import CheckpointError  # noqa: E402
 from ablation.config import TrainConfig  # noqa: E402
 from ablation.data import DataError  # noqa: E402
@@ -26,19 +26,39 @@ def _terminated(signum, frame):
 
 
 signal.signal(signal.SIGTERM, _terminated)
+
+
+def _visible_gpus():
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
 members = [
     dict(member, config=TrainConfig.from_dict(member["config"]))
     for member in snakemake.params.members
 ]
+# The device its plan gave the pack, saved by the Snakemake that planned it, and not a
+# param: a param changed by another machine would make Snakemake retrain finished runs.
+planned = packs.load_plan(snakemake.rule.removeprefix("train_pack_")).device
+setting = os.environ.get("ABLATION_DEVICE", "auto")
 try:
     run_pack_job(
         members,
         dataset=snakemake.input.data,
         threads=snakemake.threads,
-        # A runtime knob, read here rather than passed as a param: changing it must not
-        # make Snakemake retrain finished runs.
-        device=os.environ.get("ABLATION_DEVICE", "auto"),
+        device=packs.job_device(planned, setting, _visible_gpus),
     )
-except (DataError, WriteError, CheckpointError, DeviceError) as err:
+except DeviceError as err:
+    log.error(
+        "%s\n(this pack was planned for %s where Snakemake ran, with ABLATION_DEVICE=%s, "
+        "ABLATION_GPUS=%s: set ABLATION_GPUS=0 or ABLATION_DEVICE=cpu to plan for the CPU)",
+        err,
+        planned,
+        setting,
+        os.environ.get("ABLATION_GPUS", "auto"),
+    )
+    sys.exit(1)
+except (DataError, WriteError, CheckpointError) as err:
     log.error("%s", err)  # the cause and its fix; a traceback would only bury it
     sys.exit(1)
