@@ -102,19 +102,23 @@ class Interrupt(Exception):
     """Stands in for a kill between two epochs."""
 
 
-def test_a_killed_stacked_pack_resumes_every_member_exactly(small, tmp_path):
+@pytest.mark.parametrize(("save_every", "saved"), [(0.0, [2, 2]), (None, [None, None])])
+def test_a_killed_stacked_pack_resumes_every_member_exactly(small, tmp_path, save_every, saved):
+    """Saved after every epoch (save_every 0), or, by default, every 10 s: a pack of
+    three short epochs saves nothing before the kill and starts over, exactly."""
     base = replace(TINY, epochs=3, milestones=(1, 3), dropout=0.2)
     cfgs = [base, replace(base, optimizer="rmsprop", optimizer_class="RMSprop")]
     states = [tmp_path / "a.pt", tmp_path / "b.pt"]
+    options = {"stacked": True, "save_every": save_every}
 
     def stop(cfg, summary):
         if cfg is cfgs[-1] and summary["epoch"] == 2:
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        train_pack(cfgs, small, state_paths=states, on_epoch=stop, stacked=True)
-    assert [saved_epoch(s) for s in states] == [2, 2]
-    resumed = train_pack(cfgs, small, state_paths=states, stacked=True)
+        train_pack(cfgs, small, state_paths=states, on_epoch=stop, **options)
+    assert [saved_epoch(s) if s.exists() else None for s in states] == saved
+    resumed = train_pack(cfgs, small, state_paths=states, **options)
     for whole, again in zip(train_pack(cfgs, small, stacked=True), resumed, strict=True):
         assert_same_result(whole, again)
 

@@ -1,4 +1,4 @@
-"""Resume state of a run: everything the next epoch depends on, saved after each epoch.
+"""Resume state of a run: everything the next epoch depends on, saved as the run trains.
 
 A run killed at any point restarts from its last saved epoch and ends bitwise
 equal to an uninterrupted run (on the CPU with a fixed thread count).

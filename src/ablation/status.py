@@ -188,7 +188,7 @@ def _last_sign_of_life(ws: Workspace, run: str, marked: list[Path]) -> float:
 
 
 def _resume_progress(status: CellStatus, state_file: Path, cfg: TrainConfig) -> None:
-    """Epochs done according to the resume state (saved after every epoch)."""
+    """Epochs done according to the resume state (saved as the run trains)."""
     status.epochs_left = cfg.epochs
     if not state_file.exists():
         status.epoch = 0

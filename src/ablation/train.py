@@ -258,11 +258,17 @@ class Run:
     shuffle: torch.Generator
     state: dict[str, Any]
     state_path: str | Path | None = None
+    # Seconds between resume states: 0 saves after every epoch; more saves time where
+    # epochs are short (a stacked pack on a GPU), and a kill costs at most that much.
+    save_every: float = 0.0
+    last_saved: float = field(default_factory=time.monotonic)
     status: str = "training"  # then completed or diverged
     diverged_epoch: int | None = None
 
     @classmethod
-    def start(cls, cfg: TrainConfig, device: torch.device, state_path=None) -> Run:
+    def start(
+        cls, cfg: TrainConfig, device: torch.device, state_path=None, save_every: float = 0.0
+    ) -> Run:
         """A fresh run, or the saved one at `state_path` where that is usable."""
         model, optimizer, shuffle = _fresh_run(cfg, device)
         state = _fresh_state(model)
@@ -272,7 +278,7 @@ class Run:
                 model, optimizer, shuffle = _fresh_run(cfg, device)
             else:
                 state = restored
-        return cls(cfg, model, optimizer, shuffle, state, state_path)
+        return cls(cfg, model, optimizer, shuffle, state, state_path, save_every)
 
     @property
     def training(self) -> bool:
@@ -297,8 +303,9 @@ class Run:
             state["history"] += rows
             state["last_finite"] = copy.deepcopy(self.model.state_dict())
         state["epoch"] = epoch
-        if self.state_path is not None:
+        if self.state_path is not None and time.monotonic() - self.last_saved >= self.save_every:
             save_state(self.state_path, self.cfg, self.model, self.optimizer, self.shuffle, state)
+            self.last_saved = time.monotonic()
         if on_epoch is not None:
             on_epoch({"epoch": epoch, "loss": loss, "train_seconds": state["train_seconds"]})
 
