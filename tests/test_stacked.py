@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 import torch
 
 from ablation import lockstep
+from ablation.config import grid_cells, run_config, run_path, validate_config
+from ablation.data import load_dataset
 from ablation.lockstep import train_pack
 from ablation.stacked import StackedMLP
 from ablation.train import train
+from conftest import TINY_STUDY, snakemake, write_config
 from robustness_helpers import one_thread, saved_epoch  # noqa: F401  one_thread: a fixture
 from test_packs import TINY, assert_same_result, every_combination
 
@@ -137,3 +141,40 @@ def test_a_diverging_member_stops_alone_in_a_stack(small):
     assert [r.status for r in results] == ["completed", "diverged", "completed"]
     for cfg, stacked in zip(cfgs, results, strict=True):
         assert_close_result(train(cfg, small), stacked)
+
+
+# ---------------------------------------------------------------------------- workflow
+
+
+@pytest.mark.workflow
+def test_snakemake_trains_stacked_packs_on_request(workdir):
+    """ABLATION_STACK=on (the GPU's default) through the real workflow on the CPU: every
+    run's files in place, each equal to the run trained alone."""
+    study = {**TINY_STUDY, "grid": {**TINY_STUDY["grid"], "dropout": [0.2], "seed": [0]}}
+    config = write_config(workdir, study)
+    snakemake(
+        workdir, "results/metrics.parquet", "--configfile", str(config),
+        env={"ABLATION_STACK": "on"},
+    )  # fmt: skip
+    logs = "".join(p.read_text() for p in (workdir / "logs" / "train_pack").glob("*.log"))
+    assert "members trained stacked" in logs
+    data = load_dataset(workdir / "results" / "data" / "mnist.pt")
+    metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
+    config_dict = validate_config(study)
+    for cell in grid_cells(config_dict):
+        alone = train(run_config(config_dict, cell), data)
+        ran = metrics[metrics["run_id"] == run_path(cell)]
+        for row in alone.history:
+            got = ran[(ran["epoch"] == row["epoch"]) & (ran["split"] == row["split"])]
+            assert got["loss"].item() == pytest.approx(row["loss"], rel=TOLERANCE)
+
+
+@pytest.mark.workflow
+def test_an_unknown_stacking_setting_stops_before_any_job(workdir):
+    done = snakemake(
+        workdir, "-n", "--configfile", str(write_config(workdir)),
+        check=False, env={"ABLATION_STACK": "maybe"},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "ABLATION_STACK='maybe'" in done.stderr + done.stdout
+    assert "auto, on or off" in done.stderr + done.stdout

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from ablation.fastpath import to_inputs
 from ablation.packs import pack_key
 from ablation.stacked import Member, StackedMLP, can_stack
 from ablation.train import Run, RunResult, make_splits, train_epoch_in_order
+
+log = logging.getLogger("ablation")
 
 # Seconds between a stacked member's resume states: a pack of 36 on a GPU trains an
 # epoch in well under a second and saving 36 states costs ~0.15 s; a kill loses <= 10 s.
@@ -64,6 +67,7 @@ def train_pack(
     stacked = device.type == "cuda" if stacked is None else stacked
     if save_every is None:
         save_every = STACKED_SAVE_EVERY if stacked else 0.0
+    log.info("members trained %s", "stacked" if stacked else "one after another")
     splits = make_splits(cfgs[0], data, device)
     x, y = splits["train"]
     members = []

@@ -421,6 +421,15 @@ def max_pack_size(value: str) -> int | None:
     return int(value)
 
 
+def stacking(value: str) -> bool | None:
+    """`ABLATION_STACK`: auto (None: stacked on a GPU, members one after another on the
+    CPU), on or off (`ablation.lockstep.train_pack`)."""
+    choices = {"auto": None, "on": True, "off": False}
+    if value not in choices:
+        raise ValueError(f"ABLATION_STACK={value!r}: set it to auto, on or off")
+    return choices[value]
+
+
 def gpu_count_setting(value: str) -> int | None:
     """`ABLATION_GPUS`: auto (None: the GPUs torch sees) or a whole number >= 0."""
     if value == "auto":

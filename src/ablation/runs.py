@@ -55,6 +55,7 @@ def run_pack_job(
     dataset: str | Path,
     threads: int = 1,
     device: str = "auto",
+    stacked: bool | None = None,
 ) -> list[RunResult]:
     """Train a pack of grid cells in one process (`ablation.lockstep.train_pack`) and write
     each member's files as `run_job` would; each resumes from its own state if present.
@@ -64,7 +65,8 @@ def run_pack_job(
     progress lines), `benchmark` (its share of the job's time, in Snakemake's
     benchmark format) and `trained` (a stamp written when its files are). Outputs
     are written once every member is done, then the stamps, then the resume states
-    are removed: a job killed at any point leaves every member resumable.
+    are removed: a job killed at any point leaves every member resumable. `stacked`:
+    see `train_pack` (None: stacked on a GPU).
     """
     entered = time.time()
     set_threads(threads)
@@ -75,14 +77,14 @@ def run_pack_job(
     names = ", ".join(run_path(cfg.cell()) for cfg in cfgs)
     log.info("training a pack of %d runs: %s", len(cfgs), names)
     with _member_logs(members):
-        results, timing = _train_and_write(members, dataset, torch_device, threads)
+        results, timing = _train_and_write(members, dataset, torch_device, threads, stacked)
     # Where the job's time went, for `ablation bench --study` (a JSON line in the job's log).
     timing["start_up"] += entered - _process_started()
     log.info("job timing: %s", json.dumps(timing))
     return results
 
 
-def _train_and_write(members, dataset, device: torch.device, threads: int):
+def _train_and_write(members, dataset, device: torch.device, threads: int, stacked=None):
     for member in members:
         if Path(member["state"]).exists():
             with working_on(member["config"]):
@@ -96,6 +98,7 @@ def _train_and_write(members, dataset, device: torch.device, threads: int):
         device,
         state_paths=[m["state"] for m in members],
         on_epoch=lambda cfg, summary: _log_epoch(cfg)(summary),
+        stacked=stacked,
     )
     trained = time.time()
     for member, result in zip(members, results, strict=True):

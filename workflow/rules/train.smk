@@ -1,7 +1,8 @@
 # Training, in packs (docs/speed.md). When Snakemake builds its plan, the runs a pack
 # must train (not trained yet, or under another config: ablation.packs.runs_to_train)
 # are planned into packs: one job per pack trains the runs of one data order together
-# (ablation.lockstep.train_pack), each bitwise as if alone, and leaves each run's files in
+# (ablation.lockstep.train_pack; on a GPU stacked, ABLATION_STACK=auto|on|off), each as
+# if alone (on the CPU bitwise), and leaves each run's files in
 # results/.packs/<run>/ with a stamp in results/.trained/. Every run keeps its own
 # train_model job, which moves those files into its folder (or, where there are none,
 # e.g. under --forcerun, trains the run alone): so Snakemake's rerun triggers, targets
@@ -15,6 +16,7 @@
 
 try:
     MAX_PACK_SIZE = packs.max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
+    packs.stacking(os.environ.get("ABLATION_STACK", "auto"))  # checked before any job
 except ValueError as err:
     sys.exit(str(err))
 # Jobs at once: --cores, or --jobs on a cluster (the executor is not known yet while the

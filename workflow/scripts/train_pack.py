@@ -48,6 +48,8 @@ try:
         dataset=snakemake.input.data,
         threads=snakemake.threads,
         device=packs.job_device(planned, setting, _visible_gpus),
+        # Runtime knobs too: changing them must not retrain finished runs.
+        stacked=packs.stacking(os.environ.get("ABLATION_STACK", "auto")),
     )
 except DeviceError as err:
     log.error(
