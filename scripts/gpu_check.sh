@@ -78,7 +78,7 @@ CORES=$(nproc)
 status=0
 
 say "GPU-marked tests (packed = alone on $DEVICE, reruns identical, agreement with the CPU)"
-timeout 300 "$PY" -m pytest -q -m gpu -rs tests/test_packs.py 2>&1 | tail -5 \
+timeout 400 "$PY" -m pytest -q -m gpu -rs tests/test_packs.py tests/test_stacked.py tests/test_device.py 2>&1 | tail -5 \
   || { echo "FAIL: GPU tests"; status=1; }
 
 say "ablation bench on $DEVICE (50,000 images, 2 rounds)"

@@ -129,11 +129,18 @@ def test_a_run_trains_on_the_gpu_and_matches_the_cpu(mnist_file, tmp_path):
 @gpu
 @pytest.mark.workflow
 def test_workflow_claims_the_gpu_where_there_is_one(workdir):
-    """Default (auto) with a GPU: each training job claims gpu=1 (one at a time by default)."""
+    """With a GPU, packs planned for it claim gpu=1 and train there. One tiny run is
+    cheaper on a core than a CUDA start (auto plans it for the CPU), so the test asks
+    for the GPU (ABLATION_DEVICE=cuda) and checks the run's metrics say cuda."""
     configfile = write_config(workdir, ONE_RUN)
     run = run_path(grid_cells(validate_config(ONE_RUN))[0])
     target = f"results/runs/{run}/metrics.parquet"
-    plan = _run_workflow(workdir, "-n", target, "--configfile", str(configfile))
+    args = (target, "--configfile", str(configfile))
+    plan = _run_workflow(workdir, "-n", *args, ABLATION_DEVICE="cuda")
     assert plan.returncode == 0, plan.stderr
     train_job = plan.stdout.split("rule train_pack_")[1].split("\n\n")[0]
     assert "gpu=1" in train_job.replace(" ", "")
+    done = _run_workflow(workdir, *args, ABLATION_DEVICE="cuda")
+    assert done.returncode == 0, done.stderr
+    device = pd.read_parquet(workdir / target)["device"].iloc[0]
+    assert device.startswith("cuda:")

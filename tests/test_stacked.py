@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy import stats
 
 from ablation import lockstep
 from ablation.config import grid_cells, run_config, run_path, validate_config
@@ -141,6 +143,50 @@ def test_a_diverging_member_stops_alone_in_a_stack(small):
     assert [r.status for r in results] == ["completed", "diverged", "completed"]
     for cfg, stacked in zip(cfgs, results, strict=True):
         assert_close_result(train(cfg, small), stacked)
+
+
+def final_test_accuracies(data, device, stacked: bool, seeds=(0, 1, 2, 3, 4)) -> dict:
+    """Final test accuracy of each configuration of a tiny study, per seed."""
+    base = replace(TINY, epochs=2, milestones=(2,), train_size=2000, validation_size=1000)
+    cells = [
+        replace(base, activation=activation, dropout=dropout)
+        for activation in ("relu", "tanh")
+        for dropout in (0.0, 0.2)
+    ]
+    accuracies: dict[tuple, list[float]] = {}
+    for seed in seeds:
+        cfgs = [replace(cell, seed=seed) for cell in cells]
+        for cfg, result in zip(cfgs, train_pack(cfgs, data, device, stacked=stacked), strict=True):
+            final = [r["accuracy"] for r in result.history if r["split"] == "test"][-1]
+            accuracies.setdefault((cfg.activation, cfg.dropout), []).append(final)
+    return accuracies
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=[
+                pytest.mark.gpu,
+                pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+            ],
+        ),
+    ],
+)
+def test_stacked_accuracies_agree_with_the_cpu_pipeline_within_seed_noise(small, device):
+    """Per configuration, the mean final test accuracy of stacked packs on `device` and of
+    the CPU pipeline (members one after another) differ by less than the 95% t-interval
+    of a difference of two means over the seeds. On the CPU they are equal; on a GPU
+    float reordering differs, and with dropout CUDA's masks, as another seed would."""
+    cpu = final_test_accuracies(small, "cpu", stacked=False)
+    other = final_test_accuracies(small, device, stacked=True)
+    for config, theirs in cpu.items():
+        mine, n = np.array(other[config]), len(theirs)
+        spread = np.sqrt((np.var(theirs, ddof=1) + np.var(mine, ddof=1)) / n)
+        half = stats.t.ppf(0.975, 2 * n - 2) * spread
+        assert abs(mine.mean() - np.mean(theirs)) <= half + 1e-12, (config, mine, theirs)
 
 
 # ---------------------------------------------------------------------------- workflow
