@@ -19,7 +19,7 @@ from ablation.stacked import StackedMLP
 from ablation.train import train
 from conftest import TINY_STUDY, snakemake, write_config
 from robustness_helpers import one_thread, saved_epoch  # noqa: F401  one_thread: a fixture
-from test_packs import TINY, assert_same_result, every_combination
+from test_packs import TINY, assert_same_result, diverging_pack, every_combination
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -130,15 +130,7 @@ def test_a_killed_stacked_pack_resumes_every_member_exactly(small, tmp_path, sav
 
 
 def test_a_diverging_member_stops_alone_in_a_stack(small):
-    base = replace(TINY, epochs=3, milestones=(1, 3))
-    blowup = replace(
-        base,
-        activation="identity",
-        optimizer="sgd",
-        optimizer_class="SGD",
-        optimizer_kwargs={"lr": 1e4},
-    )  # NaN within epoch 1
-    cfgs = [base, blowup, replace(base, activation="tanh", dropout=0.2)]
+    cfgs = diverging_pack()
     results = train_pack(cfgs, small, stacked=True)
     assert [r.status for r in results] == ["completed", "diverged", "completed"]
     for cfg, stacked in zip(cfgs, results, strict=True):
