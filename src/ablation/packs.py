@@ -45,7 +45,7 @@ MEMBER_FIELDS = (
 START_SECONDS = 6.0
 SECONDS_PER_IMAGE_EPOCH = 1.0e-5
 SECONDS_PER_MILESTONE = 0.3
-# The same on a GPU, for the stacked trainer (`ablation.train.train_pack` on CUDA trains
+# The same on a GPU, for the stacked trainer (`ablation.lockstep.train_pack` on CUDA trains
 # a pack's members as stacked tensors): at batch 64 a GPU is bound by kernel launches,
 # so an epoch costs a fixed time per pack (~0.2 s per 50,000 images, the H100's
 # single-run epoch in docs/speed.md) plus a little per member (~1/25 of a CPU core's);
