@@ -33,7 +33,8 @@ from ablation.fastpath import FastMLP, fast_steps, mean_loss
 
 @dataclass
 class Member:
-    """A run in the stack: its model, optimizer and dropout generator (None: no dropout)."""
+    """A run in the stack: its model, optimizer and the generator of its dropout masks
+    (None only for a run without dropout)."""
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
@@ -172,7 +173,10 @@ class _Stack:
         torch.sum(g_logits, 1, out=g_b2)
         g_hidden = torch.bmm(g_logits, self.w2).transpose(0, 1)  # [n, members, hidden]
         g_act = torch.empty((n, m, h), **like)  # [n, members, hidden], row-major as `pre`
-        torch.mul(g_hidden, noise, out=g_act) if self.dropping else g_act.copy_(g_hidden)
+        if self.dropping:
+            torch.mul(g_hidden, noise, out=g_act)
+        else:
+            g_act.copy_(g_hidden)
         g_pre = torch.empty_like(pre)
         self._blockwise(1, g_pre, g_act.view(n, m * h), pre, act)
         torch.mm(g_pre.t(), xb, out=g_w1)
