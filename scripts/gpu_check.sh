@@ -2,8 +2,9 @@
 # Check the pipeline on a CUDA machine and measure the default study on it, offline:
 #   1. a python with torch (CUDA build) and this project (pip only if needed; missing
 #      dependencies from wheels in $WHEELHOUSE or shared/wheels),
-#   2. the GPU-marked tests: a packed run equals its runs alone, reruns are identical,
-#      accuracies agree with the CPU's (tests/test_packs.py -m gpu),
+#   2. the GPU-marked tests: a stacked pack reruns identically, equals its runs alone up
+#      to float reordering, and agrees with the CPU pipeline within seed noise; a run
+#      and a workflow on the GPU (tests/test_packs.py, test_stacked.py, test_device.py),
 #   3. `ablation bench` on the GPU (one epoch, the pipeline's loop next to autograd), and
 #      `ablation bench --pack`: the default study's first pack (36 runs), one epoch,
 #      its members one after another next to stacked (the GPU's way),
@@ -77,7 +78,7 @@ DEVICE=cuda
 CORES=$(nproc)
 status=0
 
-say "GPU-marked tests (packed = alone on $DEVICE, reruns identical, agreement with the CPU)"
+say "GPU-marked tests on $DEVICE (stacked packs: reruns identical, close to runs alone, agree with the CPU)"
 timeout 400 "$PY" -m pytest -q -m gpu -rs tests/test_packs.py tests/test_stacked.py tests/test_device.py 2>&1 | tail -5 \
   || { echo "FAIL: GPU tests"; status=1; }
 
