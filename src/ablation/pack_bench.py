@@ -46,7 +46,7 @@ def run_pack_bench(cfgs: list, data: Dataset, device: torch.device, repeats: int
     for _ in range(repeats):
         for way, stacked in WAYS.items():
             results = train_pack(cfgs, data, device, stacked=stacked)
-            seconds[way].append(sum(_train_seconds(r) for r in results))
+            seconds[way].append(sum(r.train_seconds for r in results))
             weights[way] = [r.model.state_dict() for r in results]
     apart = max(
         (a[name] - b[name]).abs().max().item()
@@ -86,9 +86,3 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="train this study's first pack (its runs of one data order) one run after "
         "another and stacked, side by side (--epochs, --train-size, --device, --repeats)",
     )  # fmt: skip
-
-
-def _train_seconds(result) -> float:
-    """The run's share of its pack's training time (waited for on a GPU: each epoch
-    ends by reading its losses)."""
-    return max(row["train_seconds"] for row in result.history)

@@ -109,7 +109,7 @@ def _train_and_write(members, dataset, device: torch.device, threads: int, stack
         if member.get("trained") is not None:
             stamp = {"run": run_path(result.config.cell()), "config_hash": result.config.hash()}
             write_text_atomic(member["trained"], json.dumps(stamp) + "\n")
-    training = sum(_train_seconds(r) for r in results)
+    training = sum(r.train_seconds for r in results)
     timing = {
         "start_up": loaded - started,  # + the imports before, added by the caller
         "training": training,
@@ -181,7 +181,7 @@ def _write_benchmarks(members: Sequence[dict[str, Any]], results: list[RunResult
 
     wall = time.time() - _process_started()
     cpu = sum(psutil.Process().cpu_times()[:2])
-    seconds = [max(_train_seconds(r), 1e-9) for r in results]
+    seconds = [max(r.train_seconds, 1e-9) for r in results]
     for member, own in zip(members, seconds, strict=True):
         if member.get("benchmark") is None:
             continue
@@ -190,10 +190,6 @@ def _write_benchmarks(members: Sequence[dict[str, Any]], results: list[RunResult
         hms = time.strftime("%H:%M:%S", time.gmtime(s))
         text = f"s\th:m:s\tcpu_time\tpack_size\n{s:.4f}\t{hms}\t{cpu * share:.2f}\t{len(members)}\n"
         write_text_atomic(member["benchmark"], text)
-
-
-def _train_seconds(result: RunResult) -> float:
-    return max((row["train_seconds"] for row in result.history), default=0.0)
 
 
 def metrics_rows(result: RunResult, meta: dict[str, Any]) -> list[dict[str, Any]]:

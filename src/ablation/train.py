@@ -45,6 +45,11 @@ class RunResult:
     confusion: torch.Tensor = field(default_factory=lambda: torch.zeros(CLASSES, CLASSES))
     train_size: int = 0
 
+    @property
+    def train_seconds(self) -> float:
+        """Training time of the epochs run (in a pack: the run's share)."""
+        return max((row["train_seconds"] for row in self.history), default=0.0)
+
 
 # ---------------------------------------------------------------------------- setup
 
