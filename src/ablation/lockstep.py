@@ -57,9 +57,9 @@ def train_pack(
     Each member keeps its own resume state (`state_paths`), so members may resume
     from different epochs. It is saved after every epoch, or stacked every
     `STACKED_SAVE_EVERY` seconds (`save_every` sets it): a stacked epoch on a GPU is
-    short next to saving each member's state. A diverged member stops; the others go on. `on_epoch`
-    is called with the member's config and its epoch summary. Returns the
-    members' results in order.
+    short next to saving each member's state. A diverged member stops; the others go
+    on. `on_epoch` is called with the member's config and its epoch summary. Returns
+    the members' results in order.
     """
     if len({pack_key(cfg) for cfg in cfgs}) != 1:
         raise ValueError("a pack holds runs of one data order (ablation.packs.pack_key)")

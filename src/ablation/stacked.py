@@ -33,30 +33,36 @@ from ablation.fastpath import FastMLP, fast_steps, mean_loss
 
 @dataclass
 class Member:
-    """A run in the stack: its model, optimizer and the generator of its dropout masks
-    (None only for a run without dropout)."""
+    """A run in the stack: its model, optimizer and the generator of its dropout masks."""
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
-    generator: torch.Generator | None = None
+    generator: torch.Generator
 
 
 def can_stack(models: Sequence[nn.Module]) -> bool:
     """Whether `models` can train as one stack: SimpleNets on the fast path, one hidden size."""
+    return _fast_paths(models) is not None
+
+
+def _fast_paths(models: Sequence[nn.Module]) -> list[FastMLP] | None:
+    """Each model's fast path, or None where `models` cannot train as one stack."""
     paths = [FastMLP.of(model) for model in models]
     if any(path is None for path in paths):
-        return False
-    return len({(m.fc1.weight.shape, m.fc1.weight.device) for m in models}) == 1
+        return None
+    if len({(m.fc1.weight.shape, m.fc1.weight.device) for m in models}) != 1:
+        return None
+    return paths
 
 
 class StackedMLP:
     """Forward, backward and optimizer steps of several `SimpleNet`s at once."""
 
     def __init__(self, members: Sequence[Member]):
-        if not can_stack([m.model for m in members]):
+        paths = _fast_paths([m.model for m in members])
+        if paths is None:
             raise ValueError("stacked members must be SimpleNets of one hidden size and device")
         # Members that share an activation sit side by side: one kernel call per block.
-        paths = [FastMLP.of(m.model) for m in members]
         self.order = sorted(range(len(members)), key=lambda i: _activation_key(members[i]))
         self.members = [members[i] for i in self.order]
         self.paths = [paths[i] for i in self.order]
@@ -73,14 +79,11 @@ class StackedMLP:
             )
         finally:
             stack.release()
-        sizes = [len(b) for b in inputs.split(batch_size)]
         losses = losses.cpu()  # one device sync
-        in_stack_order = [
-            mean_loss(losses[:, k], sizes, len(inputs)) for k in range(len(self.members))
-        ]
-        result = [0.0] * len(self.members)
-        for k, i in enumerate(self.order):
-            result[i] = in_stack_order[k]
+        sizes = [len(b) for b in inputs.split(batch_size)]
+        result = [0.0] * len(self.order)
+        for k, given in enumerate(self.order):
+            result[given] = mean_loss(losses[:, k], sizes, len(inputs))
         return result
 
 
