@@ -439,6 +439,13 @@ def gpu_count_setting(value: str) -> int | None:
     return int(value)
 
 
+def visible_gpus() -> int:
+    """The CUDA GPUs torch sees here (imports torch: ask only where needed)."""
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
 def planned_gpus(device: str, count: int | None, visible: Callable[[], int]) -> list[str]:
     """The GPUs to plan packs for, given `ABLATION_DEVICE` (`device`) and `ABLATION_GPUS`
     (`count`; None: `visible()`, which may import torch, is asked only then).

@@ -82,13 +82,7 @@ def plan_gpus():
         count = packs.gpu_count_setting(os.environ.get("ABLATION_GPUS", "auto"))
     except ValueError as err:
         sys.exit(str(err))
-    return packs.planned_gpus(DEVICE, count, _visible_gpus)
-
-
-def _visible_gpus():
-    import torch
-
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return packs.planned_gpus(DEVICE, count, packs.visible_gpus)
 
 
 def gpu_limit():

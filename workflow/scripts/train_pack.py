@@ -26,14 +26,6 @@ def _terminated(signum, frame):
 
 
 signal.signal(signal.SIGTERM, _terminated)
-
-
-def _visible_gpus():
-    import torch
-
-    return torch.cuda.device_count() if torch.cuda.is_available() else 0
-
-
 members = [
     dict(member, config=TrainConfig.from_dict(member["config"]))
     for member in snakemake.params.members
@@ -47,7 +39,7 @@ try:
         members,
         dataset=snakemake.input.data,
         threads=snakemake.threads,
-        device=packs.job_device(planned, setting, _visible_gpus),
+        device=packs.job_device(planned, setting, packs.visible_gpus),
         # Runtime knobs too: changing them must not retrain finished runs.
         stacked=packs.stacking(os.environ.get("ABLATION_STACK", "auto")),
     )
