@@ -4,7 +4,7 @@
 #      dependencies from wheels in $WHEELHOUSE or shared/wheels),
 #   2. the GPU-marked tests: a stacked pack reruns identically, equals its runs alone up
 #      to float reordering, and agrees with the CPU pipeline within seed noise; a run
-#      and a workflow on the GPU (tests/test_packs.py, test_stacked.py, test_device.py),
+#      and a workflow on the GPU (tests/training/test_pack.py, test_stacked.py, test_device.py),
 #   3. `ablation bench` on the GPU (one epoch, the pipeline's loop next to autograd), and
 #      `ablation bench --pack`: the default study's first pack (36 runs), one epoch,
 #      its members one after another next to stacked (the GPU's way),
@@ -43,7 +43,7 @@ fi
 "$PY" -c 'import torch; torch.cuda.is_available() and print(torch.cuda.get_device_name(0))'
 
 say "the ablation package"
-deps='import ablation.bench, ablation.runs, snakemake, pytest, yaml, jsonschema, pandas, pyarrow, statsmodels, seaborn'
+deps='import ablation.bench.epoch, ablation.training.job, snakemake, pytest, yaml, jsonschema, pandas, pyarrow, statsmodels, seaborn'
 if ! "$PY" -c "$deps" 2>/dev/null; then
   echo "not importable as installed; trying: pip install -e ."
   "$PY" -m pip install -q -e . 2>&1 | tail -2 || true
@@ -79,27 +79,27 @@ CORES=$(nproc)
 status=0
 
 say "GPU-marked tests on $DEVICE (stacked packs: reruns identical, close to runs alone, agree with the CPU)"
-timeout 400 "$PY" -m pytest -q -m gpu -rs tests/test_packs.py tests/test_stacked.py tests/test_device.py 2>&1 | tail -5 \
+timeout 400 "$PY" -m pytest -q -m gpu -rs tests/training/test_pack.py tests/training/test_stacked.py tests/training/test_device.py 2>&1 | tail -5 \
   || { echo "FAIL: GPU tests"; status=1; }
 
 say "ablation bench on $DEVICE (50,000 images, 2 rounds)"
-timeout 150 "$PY" -m ablation.bench --local-dir "$RAW" --device "$DEVICE" --repeats 2 \
+timeout 150 "$PY" -m ablation.bench.epoch --local-dir "$RAW" --device "$DEVICE" --repeats 2 \
   --skip-tutorial --json "$OUT/bench_$DEVICE.json" || { echo "FAIL: bench on $DEVICE"; status=1; }
 
 say "a pack of 36 runs on $DEVICE: one after another next to stacked (one epoch, 2 rounds)"
-timeout 300 "$PY" -m ablation.bench --pack config/config.yaml --local-dir "$RAW" --device "$DEVICE" \
+timeout 300 "$PY" -m ablation.bench.epoch --pack config/config.yaml --local-dir "$RAW" --device "$DEVICE" \
   --repeats 2 --json "$OUT/pack_$DEVICE.json" || { echo "FAIL: pack bench on $DEVICE"; status=1; }
 
 say "the default study, ${STUDY_EPOCHS:-100} epochs, packed, --cores $CORES, device auto"
 started=$(date +%s)
-timeout 1800 "$PY" -m ablation.bench --study config/config.yaml --epochs "${STUDY_EPOCHS:-100}" \
+timeout 1800 "$PY" -m ablation.bench.epoch --study config/config.yaml --epochs "${STUDY_EPOCHS:-100}" \
   --cores "$CORES" --device auto --ways packed --local-dir "$RAW" --json "$OUT/study.json" \
   || { echo "FAIL: the default study"; status=1; }
 echo "(this step: $(( $(date +%s) - started )) s, dataset preparation included)"
 
 if [ "${SKIP_COMPARE:-0}" != 1 ]; then
   say "the default study scaled to 2 epochs: packed next to one job per run"
-  timeout 1200 "$PY" -m ablation.bench --study config/config.yaml --epochs 2 \
+  timeout 1200 "$PY" -m ablation.bench.epoch --study config/config.yaml --epochs 2 \
     --cores "$CORES" --device auto --local-dir "$RAW" --json "$OUT/study_2_epochs.json" \
     || { echo "FAIL: the scaled comparison"; status=1; }
 fi

@@ -3,11 +3,11 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from ablation.checkpoint import load_model, read_checkpoint
 from ablation.config import TrainConfig
 from ablation.data import KNOWN_SHA256, load_dataset, prepare_dataset
-from ablation.model import SimpleNet
-from ablation.runs import run_job
+from ablation.training.checkpoint import load_model, read_checkpoint
+from ablation.training.job import run_job
+from ablation.training.model import SimpleNet
 
 CFG = TrainConfig(epochs=2, milestones=(1, 2), train_size=1000, validation_size=1000)
 

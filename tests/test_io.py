@@ -104,10 +104,10 @@ def test_full_disk_is_reported_and_finished_files_stay(tmp_path):
     code = """
     import sys
     import pandas as pd
-    from ablation.checkpoint import save_checkpoint
+    from ablation.training.checkpoint import save_checkpoint
     from ablation.io import WriteError
     from ablation.metrics import write_frame
-    from ablation.model import SimpleNet
+    from ablation.training.model import SimpleNet
     for write in (
         lambda: save_checkpoint(SimpleNet(), {}, sys.argv[1]),
         lambda: write_frame(pd.DataFrame({"x": range(100_000)}), sys.argv[2]),

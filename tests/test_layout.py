@@ -69,7 +69,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_import_graph_has_no_circle():
     graph = import_graph()
-    assert "ablation.console" in graph["ablation.bench"]  # the graph sees real imports
+    assert "ablation.console" in graph["ablation.bench.epoch"]  # the graph sees real imports
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
 
 

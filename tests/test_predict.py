@@ -13,11 +13,11 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
-from ablation.checkpoint import load_model, read_checkpoint
 from ablation.config import TrainConfig
 from ablation.images import mnist_form, prepare_image
 from ablation.predict import predict_images
-from ablation.runs import run_job
+from ablation.training.checkpoint import load_model, read_checkpoint
+from ablation.training.job import run_job
 from cli_helpers import ablation, ablation_json, assert_user_error
 
 
@@ -203,7 +203,7 @@ def test_help_and_entry_points(tmp_path):
     for command in ("predict", "evaluate", "status"):
         sub = ablation(command, "--help")
         assert sub.returncode == 0 and "examples:" in sub.stdout, command
-    bench = ablation("bench", "--help")  # mounted from ablation.bench
+    bench = ablation("bench", "--help")  # mounted from ablation.bench.epoch
     assert bench.returncode == 0 and "--threads" in bench.stdout and "examples:" in bench.stdout
     no_data = ablation("bench", "--data", tmp_path / "none.pt")
     assert no_data.returncode == 1 and "none.pt" in no_data.stderr

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ablation.config import TrainConfig
-from ablation.train import confusion_matrix, evaluate, split_indices
+from ablation.training.loop import confusion_matrix, evaluate, split_indices
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
@@ -72,7 +72,7 @@ def evaluate_checkpoint(
 
     Parameters
     ----------
-    model : the trained network (e.g. from `ablation.checkpoint.load_model`).
+    model : the trained network (e.g. from `ablation.training.checkpoint.load_model`).
     cfg : the run's config: it fixes the validation split and the training cap.
     data : the dataset, from `ablation.data.load_dataset`.
     split : ``test``, ``validation`` or ``train``.

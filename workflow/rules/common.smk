@@ -4,7 +4,7 @@ import os
 import sys
 
 import ablation.config as study
-import ablation.packs as packs
+from ablation.packs.devices import gpu_count_setting, planned_gpus, visible_gpus
 from ablation import data, steps
 from ablation.report.figures import FIGURES
 
@@ -75,14 +75,14 @@ def data_file(wildcards):
 
 
 def plan_gpus():
-    """The GPUs to plan packs for (ablation.packs.planned_gpus): ABLATION_DEVICE, and the
+    """The GPUs to plan packs for (ablation.packs.devices.planned_gpus): ABLATION_DEVICE, and the
     planning knob ABLATION_GPUS (auto: the GPUs torch sees, asked only then; a number:
     that many, e.g. on a login node without GPUs for a cluster's GPU nodes)."""
     try:
-        count = packs.gpu_count_setting(os.environ.get("ABLATION_GPUS", "auto"))
+        count = gpu_count_setting(os.environ.get("ABLATION_GPUS", "auto"))
     except ValueError as err:
         sys.exit(str(err))
-    return packs.planned_gpus(DEVICE, count, packs.visible_gpus)
+    return planned_gpus(DEVICE, count, visible_gpus)
 
 
 def gpu_limit():

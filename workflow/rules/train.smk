@@ -1,7 +1,7 @@
 # Training, in packs (docs/speed.md). When Snakemake builds its plan, the runs a pack
-# must train (not trained yet, or under another config: ablation.packs.runs_to_train)
+# must train (not trained yet, or under another config: ablation.packs.handoff.runs_to_train)
 # are planned into packs: one job per pack trains the runs of one data order together
-# (ablation.lockstep.train_pack; on a GPU stacked, ABLATION_STACK=auto|on|off), each as
+# (ablation.training.pack.train_pack; on a GPU stacked, ABLATION_STACK=auto|on|off), each as
 # if alone (on the CPU bitwise), and leaves each run's files in
 # results/.packs/<run>/ with a stamp in results/.trained/. Every run keeps its own
 # train_model job, which moves those files into its folder (or, where there are none,
@@ -13,10 +13,22 @@
 # when torch cannot see them here), the plan gives each pack a device: GPU packs
 # (resource gpu=1, a core each) and, on the cores left, CPU packs (gpu=0), sized so
 # that both finish together (docs/cluster-and-gpu.md).
+from ablation.packs.devices import max_pack_size, stacking
+from ablation.packs.handoff import finish_run, pack_members, runs_to_train
+from ablation.packs.plan import (
+    CPU,
+    PACKED,
+    RESUME,
+    TRAINED,
+    load_plan,
+    plan_packs,
+    save_plans,
+    target_pack_ids,
+)
 
 try:
-    MAX_PACK_SIZE = packs.max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
-    packs.stacking(os.environ.get("ABLATION_STACK", "auto"))  # checked before any job
+    MAX_PACK_SIZE = max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
+    stacking(os.environ.get("ABLATION_STACK", "auto"))  # checked before any job
 except ValueError as err:
     sys.exit(str(err))
 # Jobs at once: --cores, or --jobs on a cluster (the executor is not known yet while the
@@ -24,15 +36,15 @@ except ValueError as err:
 PACK_SLOTS = max(workflow._cores or 1, workflow.nodes or 1)
 if workflow.remote_exec:
     # A cluster job trains the pack that the submitting Snakemake planned, on its device.
-    PACKS = [packs.load_plan(pack_id) for pack_id in packs.target_pack_ids(sys.argv)]
+    PACKS = [load_plan(pack_id) for pack_id in target_pack_ids(sys.argv)]
 else:
-    TO_TRAIN = packs.runs_to_train(
+    TO_TRAIN = runs_to_train(
         [study.run_config(STUDY, cell) for cell in CELLS],
         # The data only: a checkout or copy of the workflow touches its scripts, and must
         # not retrain a finished study.
         inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt"],
     )
-    PACKS = packs.plan_packs(
+    PACKS = plan_packs(
         TO_TRAIN,
         slots=PACK_SLOTS,
         max_size=MAX_PACK_SIZE,
@@ -44,11 +56,11 @@ else:
     if not workflow.dryrun:
         # Its job reads a pack's device here: not a param, which would retrain finished
         # runs when the machine changes.
-        packs.save_plans(PACKS)
+        save_plans(PACKS)
 
 
 for pack in PACKS:
-    members = packs.pack_members(pack)
+    members = pack_members(pack)
 
     rule:
         name:
@@ -72,7 +84,7 @@ for pack in PACKS:
         # number of GPU packs at once; on SLURM, --gpus=1), a CPU pack none. Peak RSS
         # ~0.9 GB + 160 MB for an epoch's batches (docs/speed.md).
         resources:
-            gpu=int(pack.device != packs.CPU),
+            gpu=int(pack.device != CPU),
             mem_mb=1700 + 10 * len(members),
             runtime=30 * len(members),
         params:
@@ -87,7 +99,7 @@ rule train_model:
     # it in Snakemake's process); where there are none, the run trains alone.
     input:
         data=data_file,
-        trained=f"{packs.TRAINED}/{RUN}.json",
+        trained=f"{TRAINED}/{RUN}.json",
     output:
         metrics=f"results/runs/{RUN}/metrics.parquet",
         confusion=f"results/runs/{RUN}/confusion.parquet",
@@ -105,10 +117,10 @@ rule train_model:
     params:
         config=train_config,
         # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
-        state=lambda wc: f"{packs.RESUME}/{wc.run}/state.pt",
-        packed=lambda wc: f"{packs.PACKED}/{wc.run}",
+        state=lambda wc: f"{RESUME}/{wc.run}/state.pt",
+        packed=lambda wc: f"{PACKED}/{wc.run}",
     run:
-        packs.finish_run(
+        finish_run(
             params.packed,
             params.config,
             input.data,

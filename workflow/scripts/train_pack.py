@@ -8,13 +8,15 @@ import sys
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[var] = str(snakemake.threads)
 
-from ablation import logs, packs  # noqa: E402
-from ablation.checkpoint import CheckpointError  # noqa: E402
+from ablation import logs  # noqa: E402
 from ablation.config import TrainConfig  # noqa: E402
 from ablation.data import DataError  # noqa: E402
 from ablation.io import WriteError  # noqa: E402
-from ablation.runs import run_pack_job  # noqa: E402
-from ablation.train import DeviceError  # noqa: E402
+from ablation.packs.devices import job_device, stacking, visible_gpus
+from ablation.packs.plan import load_plan
+from ablation.training.checkpoint import CheckpointError  # noqa: E402
+from ablation.training.job import run_pack_job  # noqa: E402
+from ablation.training.loop import DeviceError  # noqa: E402
 
 log = logs.setup(snakemake.log[0])
 
@@ -32,16 +34,16 @@ members = [
 ]
 # The device its plan gave the pack, saved by the Snakemake that planned it, and not a
 # param: a param changed by another machine would make Snakemake retrain finished runs.
-planned = packs.load_plan(snakemake.rule.removeprefix("train_pack_")).device
+planned = load_plan(snakemake.rule.removeprefix("train_pack_")).device
 setting = os.environ.get("ABLATION_DEVICE", "auto")
 try:
     run_pack_job(
         members,
         dataset=snakemake.input.data,
         threads=snakemake.threads,
-        device=packs.job_device(planned, setting, packs.visible_gpus),
+        device=job_device(planned, setting, visible_gpus),
         # Runtime knobs too: changing them must not retrain finished runs.
-        stacked=packs.stacking(os.environ.get("ABLATION_STACK", "auto")),
+        stacked=stacking(os.environ.get("ABLATION_STACK", "auto")),
     )
 except DeviceError as err:
     log.error(
