@@ -11,7 +11,7 @@
   AXES.forEach(function (a, i) { axisAt[a.key] = i; });
   var DATASET = axisAt.dataset !== undefined && AXES[axisAt.dataset].values.length > 1;
   var $ = function (id) { return document.getElementById(id); };
-  var api = window.ablationExplorer = {views: {}, redraws: 0};
+  var api = window.ablationExplorer = {views: {}, redraws: 0, state: function () { return copy(state); }};
 
   // Each run's milestones as [first, end) into the columnar points.
   var spans = [];
@@ -256,7 +256,7 @@
     var brush = {name: "brush", select: {type: "interval", encodings: ["x", "y"], clear: "dblclick"}};
     if (state.brush) brush.value = {x: state.brush.slice(0, 2), y: state.brush.slice(2)};
     return {$schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width: Math.max(420, 110 * dims.length), height: 240, config: {view: {stroke: null}},
+      width: Math.max(420, 110 * dims.length), height: 240, config: {view: {stroke: null, fill: "#fff"}},
       layer: [
         {data: {name: "pc", values: rows}, mark: {type: "line", strokeWidth: 1},
           encoding: {x: x, y: y, detail: {field: "config"},
