@@ -4,6 +4,7 @@
 // fragment (#explore?metric=...), so a link restores it.
 (function () {
   "use strict";
+  var startedMs = performance.now();
   var D = JSON.parse(document.getElementById("explorer-data").textContent);
   var AXES = D.axes, METRICS = {}, RUNS = D.runs.id.length, LAST = D.epochs[D.epochs.length - 1];
   D.metrics.forEach(function (m) { METRICS[m.key] = m; });
@@ -11,7 +12,7 @@
   AXES.forEach(function (a, i) { axisAt[a.key] = i; });
   var DATASET = axisAt.dataset !== undefined && AXES[axisAt.dataset].values.length > 1;
   var $ = function (id) { return document.getElementById(id); };
-  var api = window.ablationExplorer = {views: {}, redraws: 0, state: function () { return copy(state); }};
+  var api = window.ablationExplorer = {views: {}, redraws: 0, startedMs: startedMs, state: function () { return copy(state); }};
 
   // Each run's milestones as [first, end) into the columnar points.
   var spans = [];
@@ -230,9 +231,9 @@
     return Object.assign(spec, inner);
   }
 
-  function pcSpec(keep) {
-    var means = configMeans(state.pc), range = metricRange(means), dims = dimensions();
-    var rows = [], ticks = [];
+  // One row per configuration the filters keep and dimension; `kept`: inside the box too.
+  function pcRows(keep) {
+    var means = configMeans(state.pc), range = metricRange(means), dims = dimensions(), rows = [];
     D.configs.forEach(function (c, i) {
       if (!passesFilters(c)) return;
       dims.forEach(function (name, d) {
@@ -241,6 +242,12 @@
           dataset: DATASET ? AXES[axisAt.dataset].values[c.codes[axisAt.dataset]] : ""});
       });
     });
+    return rows;
+  }
+
+  function pcSpec(keep) {
+    var means = configMeans(state.pc), range = metricRange(means), dims = dimensions();
+    var rows = pcRows(keep), ticks = [];
     AXES.forEach(function (a, d) {
       a.values.forEach(function (v, k) { ticks.push({d: d, y: a.values.length > 1 ? k / (a.values.length - 1) : 0.5, text: v}); });
     });
@@ -283,8 +290,10 @@
   function redraw(what) {
     var started = performance.now(), keep = keptConfigs(), jobs = [];
     jobs.push(draw("chart", $("explorer-chart"), chartSpec(chartRows(keep))));
-    if (what !== "brush") jobs.push(draw("pc", $("explorer-pc"), pcSpec(keep)).then(listenToBrush));
-    else jobs.push(updateKept(keep));
+    // The parallel coordinates are drawn anew only for a new metric; else their data change
+    // in place, which is faster and keeps the box.
+    if (what === "pc" || !api.views.pc) jobs.push(draw("pc", $("explorer-pc"), pcSpec(keep)).then(listenToBrush));
+    else jobs.push(updatePc(keep));
     updateTable(keep);
     writeFragment();
     api.ready = Promise.all(jobs).then(function () {
@@ -296,12 +305,11 @@
   }
 
   // The lines the box lets through stay dark; the others fade (the box itself stays).
-  function updateKept(keep) {
-    var view = api.views.pc, rows = view.data("pc").map(function (row) {
-      var i = configIndex[row.config];
-      return Object.assign({}, row, {kept: keep[i] ? 1 : 0});
-    });
-    return view.change("pc", vega.changeset().remove(vega.truthy).insert(rows)).runAsync();
+  function updatePc(keep) {
+    var view = api.views.pc, rows = pcRows(keep);
+    view.change("pc", vega.changeset().remove(vega.truthy).insert(rows));
+    view.change("pcpoints", vega.changeset().remove(vega.truthy).insert(rows));
+    return view.runAsync();
   }
 
   var brushTimer = null;
@@ -315,8 +323,9 @@
   }
 
   // ----------------------------------------------------------------- the table
-  var configIndex = {};
+  var configIndex = {}, runCount = D.configs.map(function () { return 0; });
   D.configs.forEach(function (c, i) { configIndex[c.id] = i; });
+  D.runs.config.forEach(function (c) { if (c >= 0) runCount[c] += 1; });
 
   function buildTable() {
     var head = $("explorer-table-head");
@@ -357,7 +366,7 @@
       if (keep[i]) shown += 1;
       var s = values[i] ? describe(values[i]) : null, n = AXES.length;
       if (s && s.lo !== null && metric.share) { s.lo = Math.max(s.lo, 0); s.hi = Math.min(s.hi, 1); }
-      tr.cells[n].textContent = String(D.runs.config.filter(function (x) { return x === i; }).length);
+      tr.cells[n].textContent = String(runCount[i]);
       tr.cells[n + 1].textContent = s ? format(s.mean, metric) + (s.lo === null ? "" : " [" + format(s.lo, metric) + " – " + format(s.hi, metric) + "]") : "—";
     });
     $("explorer-count").textContent = shown + " of " + rows.length + " configurations shown";
@@ -459,12 +468,12 @@
     $(pair[0]).addEventListener("change", function (e) {
       state[pair[1]] = e.target.value;
       if (pair[1] === "pc") state.brush = null;
-      redraw();
+      redraw(pair[1] === "pc" ? "pc" : "");
       if (state.config) showDetail();
     });
   });
   $("explorer-seeds").addEventListener("change", function (e) { state.seeds = e.target.checked; redraw(); });
-  $("explorer-unbrush").addEventListener("click", function () { state.brush = null; redraw(); });
+  $("explorer-unbrush").addEventListener("click", function () { state.brush = null; redraw("pc"); });
   $("explorer-reset").addEventListener("click", function () { apply(copy(DEFAULT), []); });
 
   function apply(s, bad) {
@@ -475,7 +484,7 @@
       ", which this study does not have: showing the default view." : "";
     buildControls();
     showDetail();
-    return redraw();
+    return redraw("pc");
   }
 
   function fromFragment() {
