@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the synthetic study
 sys.path.insert(0, str(HERE))
 from bench_analysis_axes import GRID  # noqa: E402
+
 from synthetic import DEFAULT_GRID, synthetic_study  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

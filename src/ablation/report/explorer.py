@@ -65,7 +65,7 @@ def explorer_context(
     return {
         "has_runs": bool(payload["runs"]["id"]),
         "data": _script_json(payload),
-        "libraries": [_vendor(name) for name in VENDOR],
+        "libraries": [vendor_code(name) for name in VENDOR],
     }
 
 
@@ -249,7 +249,8 @@ def _script_json(payload: Mapping[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _vendor(name: str) -> str:
+def vendor_code(name: str) -> str:
+    """The text of a vendored library (`VENDOR`), checked to be safe inside a `<script>`."""
     code = resources.files("ablation.report").joinpath("vendor", name).read_text("utf-8")
     if "</script" in code.lower():
         raise ValueError(f"vendor/{name} contains '</script' and cannot be inlined")

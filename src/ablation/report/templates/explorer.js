@@ -220,7 +220,7 @@
         encoding: {x: xEnc, y: {field: "value", type: "quantitative", title: yTitle}, color: color,
           detail: {field: "run"}, tooltip: [{field: "run"}, {field: "value", format: metric.share ? ".2%" : ".4g"}]}});
     }
-    var spec = {$schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    var spec = {
       data: {name: "points", values: made.rows}, config: {view: {stroke: null}}};
     var facet = {};
     if (made.rowKey) facet.row = {field: "row", type: "nominal", title: axisTitle(made.rowKey)};
@@ -262,7 +262,7 @@
     var y = {field: "y", type: "quantitative", axis: null, scale: {domain: [-0.05, 1.05], nice: false}};
     var brush = {name: "brush", select: {type: "interval", encodings: ["x", "y"], clear: "dblclick"}};
     if (state.brush) brush.value = {x: state.brush.slice(0, 2), y: state.brush.slice(2)};
-    return {$schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    return {
       width: Math.max(420, 110 * dims.length), height: 240, config: {view: {stroke: null, fill: "#fff"}},
       layer: [
         {data: {name: "pc", values: rows}, mark: {type: "line", strokeWidth: 1},
@@ -398,7 +398,7 @@
         });
       }
     });
-    draw("curves", $("explorer-curves"), {$schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    draw("curves", $("explorer-curves"), {
       data: {name: "curves", values: rows}, width: 380, height: 240, mark: {type: "line", point: true},
       encoding: {x: {field: "epoch", type: "quantitative"},
         y: {field: "value", type: "quantitative", title: loss ? "loss" : "accuracy", scale: {zero: false}},
@@ -409,7 +409,7 @@
     if (c.confusion) c.confusion.rates.forEach(function (row, t) {
       row.forEach(function (rate, p) { cells.push({true: c.confusion.classes[t], predicted: c.confusion.classes[p], rate: rate}); });
     });
-    if (cells.length) draw("confusion", $("explorer-confusion"), {$schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    if (cells.length) draw("confusion", $("explorer-confusion"), {
       data: {name: "confusion", values: cells}, width: 260, height: 260, mark: "rect",
       encoding: {x: {field: "predicted", type: "ordinal", sort: c.confusion.classes},
         y: {field: "true", type: "ordinal", sort: c.confusion.classes},
