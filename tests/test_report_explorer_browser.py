@@ -100,6 +100,7 @@ def test_colour_and_filter_draw_the_means_pandas_computes(study, browser):
 def test_brushing_the_parallel_coordinates_filters_the_table(study, browser):
     metrics, path = study
     page = open_page(browser, path)
+    page.page.click("#explorer-table thead button >> text=mean at last epoch")  # sorted rows
     page.page.locator("#explorer-pc").scroll_into_view_if_needed()
     box = page.page.evaluate(
         """() => { const v = ablationExplorer.views.pc, [ox, oy] = v.origin();

@@ -338,6 +338,7 @@
     D.configs.forEach(function (c, i) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-config", c.id);
+      tr.setAttribute("data-index", i);
       c.codes.forEach(function (code, a) { cell(tr, AXES[a].values[code]); });
       cell(tr, ""); cell(tr, ""); cell(tr, c.verdict || "—");
       tr.addEventListener("click", function () { state.config = c.id; showDetail(); writeFragment(); });
@@ -361,12 +362,14 @@
       if (v !== null) (values[c] = values[c] || []).push(v);
     }
     var rows = $("explorer-table").tBodies[0].rows;
-    Array.prototype.forEach.call(rows, function (tr, i) {
+    Array.prototype.forEach.call(rows, function (tr) {
+      var i = Number(tr.getAttribute("data-index"));
       tr.hidden = !keep[i];
       if (keep[i]) shown += 1;
       var s = values[i] ? describe(values[i]) : null, n = AXES.length;
       if (s && s.lo !== null && metric.share) { s.lo = Math.max(s.lo, 0); s.hi = Math.min(s.hi, 1); }
       tr.cells[n].textContent = String(runCount[i]);
+      tr.cells[n + 1].setAttribute("data-sort", s ? s.mean : "");
       tr.cells[n + 1].textContent = s ? format(s.mean, metric) + (s.lo === null ? "" : " [" + format(s.lo, metric) + " – " + format(s.hi, metric) + "]") : "—";
     });
     $("explorer-count").textContent = shown + " of " + rows.length + " configurations shown";
@@ -378,7 +381,9 @@
   // ----------------------------------------------------------------- one configuration
   function showDetail() {
     var i = configIndex[state.config], panel = $("explorer-detail");
-    Array.prototype.forEach.call($("explorer-table").tBodies[0].rows, function (tr, k) { tr.classList.toggle("chosen", k === i); });
+    Array.prototype.forEach.call($("explorer-table").tBodies[0].rows, function (tr) {
+      tr.classList.toggle("chosen", Number(tr.getAttribute("data-index")) === i);
+    });
     if (i === undefined) { panel.hidden = true; return; }
     var c = D.configs[i];
     panel.hidden = false;
