@@ -87,7 +87,8 @@ from ablation.axes import config_keys
 from ablation.stats.paired import PAIR_METRICS, paired_effects, paired_runs  # noqa: F401
 
 VERDICTS = (
-    "diverged", "underfitting", "overfitting", "noisy plateau", "good fit", "not available",
+    "diverged", "underfitting", "overfitting", "still learning", "noisy plateau", "good fit",
+    "not available",
 )  # fmt: skip
 REGULARIZERS = ("dropout", "weight_decay")
 _SPLIT_COLUMNS = [f"{s}_{v}" for s in ("train", "validation", "test") for v in ("loss", "accuracy")]
@@ -160,33 +161,78 @@ def overfitting_onset(gaps: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFra
     return out.reset_index()
 
 
+TREND_ALPHA = 0.05  # one-sided level of the Kendall (Mann-Kendall) trend tests
+EPISODE = 3  # consecutive milestones above the band that make a rise sustained
+
+
 def _sustained_onset(g: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """Per run with a sustained rise after its best-validation epoch: onset and detection."""
-    best = g.loc[g.groupby("run_id", sort=True)["validation_loss"].idxmin()].set_index("run_id")
-    ref = best.reindex(g["run_id"]).set_axis(g.index)
-    band = (1 + tolerance) * ref["validation_loss"]
-    after = g["epoch"] > ref["epoch"]
-    rise = after & (g["validation_loss"] > band) & (g["train_loss"] < ref["train_loss"])
-    detected = g[rise].groupby("run_id")["epoch"].first()
-    last = g.groupby("run_id").tail(1).set_index("run_id")
-    at_end = last["validation_loss"] > (1 + tolerance) * best["validation_loss"]
-    sustained = [
-        run for run in detected.index if at_end[run] or _rising(g[after & g["run_id"].eq(run)])
-    ]
-    return pd.DataFrame({"onset_epoch": best["epoch"], "onset_detected_epoch": detected}).loc[
-        sustained
-    ]
+    rows = {}
+    for run, curve in g.groupby("run_id", sort=True):
+        detected = _sustained_rise(curve, tolerance)
+        if detected is not None:
+            best = curve.loc[curve["validation_loss"].idxmin()]
+            rows[run] = (best["epoch"], detected)
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["onset_epoch", "onset_detected_epoch"]
+    )
 
 
-TREND_ALPHA = 0.05  # one-sided level of the trend test that confirms a rise
+def _sustained_rise(curve: pd.DataFrame, tolerance: float) -> float | None:
+    """Epoch at which a sustained rise after the minimum shows, or None (module docstring)."""
+    best = curve["validation_loss"].idxmin()
+    v_best, t_best, e_best = curve.loc[best, ["validation_loss", "train_loss", "epoch"]]
+    later = curve[curve["epoch"] > e_best]
+    if later.empty or later["train_loss"].iloc[-1] > (1 + tolerance) * t_best:
+        return None  # nothing after the minimum, or training loss rose with it: not overfitting
+    above = (later["validation_loss"] > (1 + tolerance) * v_best).to_numpy()
+    first_above = later["epoch"][above].iloc[0] if above.any() else None
+    if len(later) < EPISODE:  # too few milestones for an episode or a trend: the end decides
+        return first_above if above[-1] else None
+    episode = _first_run_of(above, EPISODE)
+    if episode is not None:
+        return later["epoch"].iloc[episode]
+    if _trend(later, "greater") and _fitted_rise(later, e_best) >= tolerance / 2 * v_best:
+        half = later["validation_loss"] > (1 + tolerance / 2) * v_best
+        return first_above if first_above is not None else later["epoch"][half].iloc[0]
+    return None
 
 
-def _rising(later: pd.DataFrame) -> bool:
-    """One-sided Kendall test: does validation loss rise over these milestones?"""
-    if len(later) < 3:
+def _first_run_of(flags: np.ndarray, length: int) -> int | None:
+    """Index where the first run of `length` consecutive True starts, or None."""
+    count = 0
+    for i, flag in enumerate(flags):
+        count = count + 1 if flag else 0
+        if count == length:
+            return i - length + 1
+    return None
+
+
+def _trend(points: pd.DataFrame, alternative: str) -> bool:
+    """One-sided Kendall (Mann-Kendall) test of validation loss against the epoch."""
+    if len(points) < 3:
         return False
-    test = stats.kendalltau(later["epoch"], later["validation_loss"], alternative="greater")
+    test = stats.kendalltau(points["epoch"], points["validation_loss"], alternative=alternative)
     return bool(test.pvalue < TREND_ALPHA)
+
+
+def _fitted_rise(later: pd.DataFrame, e_best: float) -> float:
+    """Theil-Sen rise of validation loss from the minimum's epoch to the last milestone."""
+    slope = stats.theilslopes(later["validation_loss"], later["epoch"]).slope
+    return float(slope * (later["epoch"].iloc[-1] - e_best))
+
+
+def still_learning(g: pd.DataFrame) -> pd.Index:
+    """Runs whose validation loss still falls at the end: a significant downward trend over
+    the milestones of the later half of training (at least 3) and a new minimum at the last."""
+    out = []
+    for run, curve in g.groupby("run_id", sort=True):
+        half = curve[curve["epoch"] >= curve["epoch"].iloc[-1] / 2]
+        values = curve["validation_loss"].to_numpy()
+        new_low = len(values) > 1 and values[-1] < values[:-1].min()
+        if new_low and _trend(half, "less"):
+            out.append(run)
+    return pd.Index(out, name="run_id")
 
 
 def _first_rise(g: pd.DataFrame, tolerance: float) -> pd.Series:
@@ -205,7 +251,8 @@ def run_overfitting(
     runs: pd.DataFrame,
     gaps: pd.DataFrame,
     onset_tolerance: float = 0.05,
-    underfit_train_accuracy: float = 0.97,
+    underfit_train_accuracy: float | None = None,
+    underfit_margin: float = 3.0,
 ) -> pd.DataFrame:
     """One row per run: final and early-stopping numbers, onset, verdict and its reason.
 
@@ -216,6 +263,8 @@ def run_overfitting(
         numbers are taken from it, not recomputed).
     gaps : `milestone_gaps` of the same metrics.
     onset_tolerance, underfit_train_accuracy : thresholds (see the module docstring).
+    underfit_margin : percentage points below the best final training accuracy of the
+        same dataset that count as underfitting.
 
     Returns
     -------
@@ -247,14 +296,19 @@ def run_overfitting(
     )
     onset = overfitting_onset(gaps, onset_tolerance).set_index("run_id")
     out = out.join(onset, on="run_id")
-    out["verdict"], out["reason"] = _verdicts(out, onset_tolerance, underfit_train_accuracy)
+    out["underfit_threshold"] = _underfit_threshold(
+        out, metrics, underfit_margin / 100, underfit_train_accuracy
+    )
+    judged = gaps[np.isfinite(gaps["validation_loss"])].sort_values(["run_id", "epoch"])
+    out["still_learning"] = out["run_id"].isin(still_learning(judged))
+    out["verdict"], out["reason"] = _verdicts(out, onset_tolerance)
     columns = [
         *run_keys(metrics), "status", "diverged_epoch", "validation_available", "final_epoch",
         "final_train_accuracy", "final_test_accuracy", "final_test_loss", "final_gap_accuracy",
         "final_gap_loss", "best_val_epoch", "test_accuracy_at_best_val", "test_loss_at_best_val",
         "early_stopping_gain", "final_val_loss_rise", "onset_epoch", "onset_detected_epoch",
         "noisy_rise_epoch", "final_validation_accuracy", "validation_accuracy_at_best_val",
-        "verdict", "reason",
+        "underfit_threshold", "verdict", "reason",
     ]  # fmt: skip
     out[["final_epoch", "best_val_epoch"]] = out[["final_epoch", "best_val_epoch"]].astype("Int64")
     return out[columns]
@@ -266,35 +320,58 @@ def _lookup(at: pd.DataFrame, runs: pd.DataFrame, epoch: str, columns: list[str]
     return at[columns].reindex(keys).set_axis(runs.index)
 
 
-def _verdicts(runs: pd.DataFrame, tolerance: float, min_train_accuracy: float):
+def _underfit_threshold(
+    runs: pd.DataFrame, metrics: pd.DataFrame, margin: float, floor: float | None
+) -> pd.Series:
+    """Per run: the best final training accuracy of its dataset minus `margin`, at least `floor`."""
+    dataset = metrics.drop_duplicates("run_id").set_index("run_id").get("dataset")
+    group = runs["run_id"].map(dataset) if dataset is not None else pd.Series(0, runs.index)
+    finished = runs["final_train_accuracy"].where(runs["status"].ne("diverged"))
+    reached = finished.groupby(group.fillna("")).transform("max")
+    threshold = reached - margin
+    return threshold if floor is None else np.maximum(threshold.fillna(floor), floor)
+
+
+def _verdicts(runs: pd.DataFrame, tolerance: float):
     non_finite = runs["first_non_finite_epoch"].notna()
     diverged = runs["status"].eq("diverged") | non_finite
-    underfit = ~diverged & (runs["final_train_accuracy"] < min_train_accuracy)
+    learning = ~diverged & runs["still_learning"]
+    underfit = ~diverged & ~learning & (runs["final_train_accuracy"] < runs["underfit_threshold"])
     no_validation = ~diverged & ~underfit & ~runs["validation_available"]
-    judged = ~diverged & ~underfit & ~no_validation
+    judged = ~diverged & ~learning & ~underfit & ~no_validation
     overfit = judged & runs["onset_epoch"].notna()
     noisy = judged & ~overfit & runs["noisy_rise_epoch"].notna()
     verdict = np.select(
-        [diverged, underfit, no_validation, overfit, noisy],
-        ["diverged", "underfitting", "not available", "overfitting", "noisy plateau"],
+        [diverged, learning, underfit, no_validation, overfit, noisy],
+        ["diverged", "still learning", "underfitting", "not available", "overfitting",
+         "noisy plateau"],
         default="good fit",
-    )
+    )  # fmt: skip
     bad_epoch = runs["diverged_epoch"].fillna(runs["first_non_finite_epoch"])
     reasons = {
         "diverged": "non-finite loss at epoch " + bad_epoch.astype("string").fillna("?"),
+        "still learning": pd.Series(
+            "validation loss still fell over the later half of training (Kendall trend, "
+            f"p < {TREND_ALPHA:g}) to a new low at the last milestone: more epochs would help",
+            index=runs.index,
+        ),
         "underfitting": "final training accuracy "
         + runs["final_train_accuracy"].map("{:.4f}".format)
-        + f" is below {min_train_accuracy:g}",
+        + " is below "
+        + runs["underfit_threshold"].map("{:.4f}".format)
+        + " (the best run of its dataset less the underfit margin)",
         "not available": pd.Series(
             "no validation split (training.validation_size is 0): overfitting not judged",
             index=runs.index,
         ),
-        "overfitting": "validation loss rose more than "
-        + f"{tolerance:.0%} above its minimum at epoch "
+        "overfitting": "validation loss rose after its minimum at epoch "
         + runs["onset_epoch"].astype("string")
-        + " by epoch "
+        + ", a sustained rise from epoch "
         + runs["onset_detected_epoch"].astype("string")
-        + " while training loss kept falling, and stayed up",
+        + f" (several milestones more than {tolerance:.0%} above it, or a significant "
+        + "upward trend) while training loss did not rise; at the end "
+        + runs["final_val_loss_rise"].map("{:+.0%}".format)
+        + " above the minimum",
         "noisy plateau": "validation loss rose more than "
         + f"{tolerance:.0%} above its running minimum at epoch "
         + runs["noisy_rise_epoch"].astype("string")
