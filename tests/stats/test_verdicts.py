@@ -67,7 +67,10 @@ def test_still_learning_when_validation_loss_falls_to_the_end():
 def test_underfitting_is_relative_to_the_best_run_of_the_same_dataset():
     val = [0.30, 0.15, 0.10, 0.060, 0.050, 0.050, 0.049, 0.049, 0.049, 0.049, 0.049, 0.049, 0.049]
     runs = [
-        curve_run(val, list(FALLING), milestones=EPOCHS, train_accuracy=acc, axes={"dataset": name}, seed=s)
+        curve_run(
+            val, list(FALLING), milestones=EPOCHS, train_accuracy=acc, axes={"dataset": name},
+            seed=s,
+        )
         for s, (name, acc) in enumerate(
             [("mnist", 0.999), ("mnist", 0.960), ("fashion_mnist", 0.910),
              ("fashion_mnist", 0.895), ("fashion_mnist", 0.850)]

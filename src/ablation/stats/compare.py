@@ -87,7 +87,6 @@ PAIRED_COLUMNS = (
 )  # fmt: skip
 
 
-
 def holm(p_values: np.ndarray | pd.Series) -> np.ndarray:
     """Holm's step-down adjusted p-values; NaN entries stay NaN and do not count in m.
 
