@@ -43,7 +43,8 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
     DataFrame with the run keys (``run_id`` and every axis column, `run_keys`) and
     `status`, `diverged_epoch`, `final_epoch`,
     `final_test_accuracy`, `final_test_loss`, `best_test_accuracy`, `best_val_epoch`,
-    `test_accuracy_at_best_val`, `final_gap` (train minus test accuracy), `train_seconds`, `train_cpu_seconds`.
+    `test_accuracy_at_best_val`, `final_gap` (train minus test accuracy), `train_seconds`,
+    `train_cpu_seconds`.
     """
     keys = run_keys(metrics)
     wide = milestone_wide(metrics)
