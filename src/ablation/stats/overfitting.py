@@ -193,8 +193,10 @@ def _sustained_rise(curve: pd.DataFrame, tolerance: float) -> float | None:
     if episode is not None:
         return later["epoch"].iloc[episode]
     if _trend(later, "greater") and _fitted_rise(later, e_best) >= tolerance / 2 * v_best:
-        half = later["validation_loss"] > (1 + tolerance / 2) * v_best
-        return first_above if first_above is not None else later["epoch"][half].iloc[0]
+        half = later["epoch"][later["validation_loss"] > (1 + tolerance / 2) * v_best]
+        if first_above is not None:
+            return first_above
+        return half.iloc[0] if len(half) else later["epoch"].iloc[-1]
     return None
 
 
