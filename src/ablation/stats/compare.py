@@ -10,12 +10,11 @@ the test set and reporting the same test numbers would make the winner's score
 optimistic (the winner's curse). Without a validation split (``validation_size: 0``)
 the selection falls back to the test score and ``selected_on`` says it is optimistic.
 
-What each configuration is next to the best is decided by Hsu's multiple
-comparisons with the best over seeds (`ablation.stats.best`): simultaneous intervals
-of ``mu_i - max_{j != i} mu_j`` that stay valid although the best is the arg-max of the
-same validation scores, and an equivalence margin (``analysis.equivalence_margin``)
-for "as good as". A paired t-test over seeds of each configuration against the best,
-Holm-corrected, is kept as a description (``p_value``, ``p_holm``); it ignores the
+What each configuration is next to the best is decided by comparisons with the best
+over seeds (`ablation.stats.best`): simultaneous bounds on ``mu_i - max_{j != i} mu_j``
+that stay valid although the best is the arg-max of the same validation scores, and
+an equivalence margin (``analysis.equivalence_margin``) for "as good as". A paired
+t-test over seeds of each configuration against the best, Holm-corrected, is kept as a description (``p_value``, ``p_holm``); it ignores the
 choice of the best, so no claim rests on it. Studies with several datasets get one
 leaderboard per dataset (accuracies of different datasets are never pooled).
 Runs that diverged before any milestone have no score and count only in
@@ -44,8 +43,9 @@ configuration, best first:
   difference is exactly zero; NaN for the best itself and when ``n_pairs < 2``.
 - ``p_holm``: Holm-adjusted ``p_value`` (over the configurations with a p-value).
 - ``tested``: a p-value exists (``n_pairs >= 2``); with one seed nothing is tested.
-- ``mcb_low``, ``mcb_high``: Hsu's constrained MCB interval (family-wise ``alpha``) of
-  this configuration's selection score minus the best of the others'.
+- ``mcb_low``, ``mcb_high``: simultaneous bounds (family-wise ``alpha``, all
+  configurations together) on this configuration's selection score minus the best of
+  the others'.
 - ``comparison``: ``better`` (the chosen one, when every other is resolved worse),
   ``worse``, ``equivalent`` (within ``equivalence_margin`` of the best), ``unresolved``,
   or ``not tested`` (one seed, or no score); see `ablation.stats.best`.
@@ -247,7 +247,7 @@ def _paired_against(
 def _with_mcb(
     board: pd.DataFrame, scores: pd.DataFrame, keys: list[str], alpha: float, margin: float
 ) -> pd.DataFrame:
-    """Hsu's MCB intervals and each configuration's claim against the best."""
+    """Comparisons with the best and each configuration's claim against it."""
     scored = scores.dropna(subset=["_select"])
     scored = scored[np.isfinite(scored["_select"].astype(float))]
     board = board.assign(equivalence_margin=margin)
