@@ -14,8 +14,9 @@ What each configuration is next to the best is decided by comparisons with the b
 over seeds (`ablation.stats.best`): simultaneous bounds on ``mu_i - max_{j != i} mu_j``
 that stay valid although the best is the arg-max of the same validation scores, and
 an equivalence margin (``analysis.equivalence_margin``) for "as good as". A paired
-t-test over seeds of each configuration against the best, Holm-corrected, is kept as a description (``p_value``, ``p_holm``); it ignores the
-choice of the best, so no claim rests on it. Studies with several datasets get one
+t-test over seeds of each configuration against the best, Holm-corrected, is kept as
+a description (``p_value``, ``p_holm``); it ignores the choice of the best, so no
+claim rests on it. Studies with several datasets get one
 leaderboard per dataset (accuracies of different datasets are never pooled).
 Runs that diverged before any milestone have no score and count only in
 ``n_diverged``; a diverged run's scores are those of its last finite milestone.
