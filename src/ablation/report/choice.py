@@ -1,6 +1,6 @@
 """Headline sentences about the choice: who stands where next to the best, and what it costs.
 
-Each configuration's claim against the best comes from Hsu's comparisons with the best
+Each configuration's claim against the best comes from the comparisons with the best
 (`ablation.stats.best`, column ``comparison`` of the leaderboard): better, worse,
 equivalent within the margin, or unresolved; no sentence reads "not significantly
 different" as "as good". Cost is each run's own CPU time (``train_cpu_seconds``), which
@@ -67,8 +67,8 @@ def versus_best(others: pd.DataFrame, best: pd.Series, alpha: float) -> list[str
         ]
     seeds = int(tested["n_pairs"].max())
     how = (
-        f"Hsu's comparisons with the best over up to {seeds} seeds, family-wise level "
-        f"{alpha:g}, valid although the best was chosen on the same scores"
+        f"simultaneous comparisons with the best over up to {seeds} seeds, family-wise "
+        f"level {alpha:g}, valid although the best was chosen on the same scores"
     )
     margin = _margin(others)
     text = []

@@ -293,8 +293,8 @@ def overfitting(per_run: pd.DataFrame, level: str = "95%") -> list[str]:
     share, low, high = probability_of_improvement([n_over], [judged], float(level[:-1]) / 100)
     text = (
         f"{n_over} of {judged} runs overfit ({pct(share[0], 0)}, {level} interval "
-        f"{pct(low[0], 0)}{DASH}{pct(high[0], 0)}): validation loss rose for good after its "
-        f"minimum while training loss kept falling"
+        f"{pct(low[0], 0)}{DASH}{pct(high[0], 0)}): a sustained rise of validation loss after "
+        f"its minimum while training loss did not rise"
     )
     onsets = per_run["onset_epoch"].dropna()
     if len(onsets):
@@ -305,9 +305,18 @@ def overfitting(per_run: pd.DataFrame, level: str = "95%") -> list[str]:
             f"; {_plural(n_noisy, 'more run')} had a noisy plateau (validation loss rose and "
             f"came back), not counted as overfitting"
         )
+    n_learning = int(counts.get("still learning", 0))
+    if n_learning:
+        text += (
+            f"; {_plural(n_learning, 'run')} {'was' if n_learning == 1 else 'were'} still "
+            f"learning (validation loss still falling at the end: more epochs would help)"
+        )
     n_under = int(counts.get("underfitting", 0))
     if n_under:
-        text += f"; {n_under} underfit (training accuracy stayed low)"
+        text += (
+            f"; {n_under} underfit (training accuracy more than the underfit margin below "
+            f"the best run of its dataset)"
+        )
     return [text + "."]
 
 
