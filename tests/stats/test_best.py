@@ -51,13 +51,18 @@ def test_mcb_balanced_equals_the_closed_form(rng):
     assert table["mcb_df"].iloc[0] == 6
     c = pairwise_quantile(3, 6, 0.05)
     m = wide.mean()
-    se = sigma * np.sqrt(2 / 4)
-    assert table.loc["c", "mcb_high"] == pytest.approx(
-        min(m["c"] - m["a"], m["c"] - m["b"]) + c * se
-    )
-    assert table.loc["a", "mcb_low"] == pytest.approx(
-        min(m["a"] - m["b"], m["a"] - m["c"]) - c * se
-    )
+    # each configuration's own residual variance on its share (6 / 3) of the df, never
+    # below the pooled one
+    own = (resid**2).sum() / 2
+    f = np.maximum(own / sigma**2, 1.0)
+
+    def se(i, j):
+        return sigma * np.sqrt(2 / 4) * np.sqrt((f[i] + f[j]) / 2)
+
+    high_c = min(m["c"] - m["a"] + c * se("c", "a"), m["c"] - m["b"] + c * se("c", "b"))
+    low_a = min(m["a"] - m["b"] - c * se("a", "b"), m["a"] - m["c"] - c * se("a", "c"))
+    assert table.loc["c", "mcb_high"] == pytest.approx(high_c)
+    assert table.loc["a", "mcb_low"] == pytest.approx(low_a)
     # seed effects cancel: the seed is the block
     shifted = mcb(_scores(means, noise, seeds + 0.05), alpha=0.05)
     np.testing.assert_allclose(shifted["mcb_low"], table["mcb_low"], atol=1e-12)
