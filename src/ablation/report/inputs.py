@@ -26,6 +26,7 @@ TABLES = (
     "regularization_effects",
     "anomalies",
     "confused_pairs",
+    "confusion_by_config",  # the Explore section's confusion matrices
     # statistics for any axes (ablation.stats.paired, .factors, .datasize, .transfer)
     "paired_effects",
     "interaction_strength",
@@ -62,6 +63,7 @@ class ReportInputs:
     regularization_effects: pd.DataFrame = field(default_factory=_empty)
     anomalies: pd.DataFrame = field(default_factory=_empty)
     confused_pairs: pd.DataFrame = field(default_factory=_empty)
+    confusion_by_config: pd.DataFrame = field(default_factory=_empty)
     paired_effects: pd.DataFrame = field(default_factory=_empty)
     interaction_strength: pd.DataFrame = field(default_factory=_empty)
     datasize_curve: pd.DataFrame = field(default_factory=_empty)

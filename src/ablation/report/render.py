@@ -17,6 +17,7 @@ from ablation.io import write_text_atomic
 from ablation.report import provenance
 from ablation.report.axes_sections import axes_context
 from ablation.report.choice import comparison_badge
+from ablation.report.explorer import explorer_context
 from ablation.report.figures import FIGURES
 from ablation.report.findings import headline_findings
 from ablation.report.formatting import FILTERS, grid_value
@@ -92,6 +93,7 @@ def build_html(
         "axes": axes_context(inputs),
         "provenance": provenance_context(inputs, study, data_sha256 or {}, wall_seconds or {}),
         "selection": selection_context(inputs),
+        "explorer": explorer_context(inputs, board, _config_key, confidence, alpha),
     }
     return _template().render(**context)
 
