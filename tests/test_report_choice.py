@@ -50,6 +50,14 @@ def test_the_best_is_the_choice_when_nothing_cheaper_is_equivalent():
     assert "The best is also the cheapest" in cheapest_equivalent(board, runs)[0]
 
 
+def test_without_an_equivalent_the_best_is_the_choice_and_cheaper_unresolved_are_named():
+    board, runs = _board_and_runs({"relu": 30.0, "gelu": 12.0, "tanh": 5.0})
+    board["comparison"] = board["comparison"].replace("equivalent", "unresolved")
+    text = cheapest_equivalent(board, runs)[0]
+    assert text.startswith("No configuration is shown equivalent to the best within 0.50 pp")
+    assert "1 cheaper one is unresolved" in text  # gelu; tanh is cheaper but worse
+
+
 def test_cost_is_read_in_cpu_time_and_falls_back_to_wall_time():
     _, runs = _board_and_runs({"relu": 30.0, "gelu": 12.0, "tanh": 5.0})
     text = cost(runs)[0]

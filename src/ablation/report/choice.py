@@ -138,13 +138,25 @@ def cheapest_equivalent(board: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
     cheapest = pool.loc[pool["cost"].idxmin()]
     margin = _margin(board)
     if best.empty or bool(cheapest["is_best"]) or len(pool) == 1:
-        return [
-            f"No configuration is shown equivalent to the best within {margin} at a lower "
-            f"{unit}: the best is also the choice."
-            if len(pool) == 1
-            else f"The best is also the cheapest of those equivalent to it within {margin} "
-            f"({seconds(cheapest['cost'])} of {unit} per run, mean over seeds)."
-        ]
+        if len(pool) > 1:
+            return [
+                f"The best is also the cheapest of those equivalent to it within {margin} "
+                f"({seconds(cheapest['cost'])} of {unit} per run, mean over seeds)."
+            ]
+        cheaper = board.merge(costs, on=keys, how="left")
+        cheaper = cheaper[cheaper["comparison"].eq("unresolved") & ~cheaper["is_best"]]
+        cheaper = cheaper[cheaper["cost"] < cheapest["cost"]]
+        text = (
+            f"No configuration is shown equivalent to the best within {margin}, "
+            "so the best is the choice"
+        )
+        if len(cheaper):
+            text += (
+                f"; {_plural(len(cheaper), 'cheaper one')} "
+                f"{'is' if len(cheaper) == 1 else 'are'} unresolved, and more seeds could "
+                f"show {'it' if len(cheaper) == 1 else 'one'} equivalent"
+            )
+        return [text + "."]
     best = best.iloc[0]
     return [
         f"The cheapest configuration equivalent to the best within {margin} is "
