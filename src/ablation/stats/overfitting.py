@@ -12,28 +12,44 @@ mode; ``train`` is the full training split, not the running minibatch mean):
   validation epoch minus final accuracy.
 - Overfitting onset: the onset is the run's best-validation epoch e* (lowest
   validation loss v*, first on ties), so a verdict never contradicts it. It counts
-  only when validation loss then rose for good: at some later milestone j
-  ``v_j > (1 + tol) * v*`` (``tol`` = ``analysis.onset_tolerance``) while training
-  loss kept falling (``t_j < t_{e*}``), and the rise is *sustained*: the last
-  milestone is still above that band, or a one-sided Kendall trend test over the
-  milestones after e* says validation loss rises (p < ``TREND_ALPHA``).
-  ``onset_detected_epoch`` is the first such j. In words: the last epoch at which
-  the model still generalized best, before a rise of validation loss that training
-  did not share and that did not go away.
+  only when validation loss then rose in a *sustained* way while training loss did
+  not rise with it (its last value at most ``(1 + tol) t_{e*}``; ``tol`` =
+  ``analysis.onset_tolerance``), by one of:
+
+  - an episode: `EPISODE` (3) consecutive milestones after e* with
+    ``v_j > (1 + tol) * v*``;
+  - a trend: a one-sided Kendall (Mann-Kendall) test over the milestones after e*
+    says validation loss rises (p < ``TREND_ALPHA``) and its Theil-Sen line rises at
+    least ``tol / 2 * v*`` from e* to the last milestone (a steady small rise);
+  - with fewer than `EPISODE` milestones after e*, neither can be judged: the last
+    milestone above the band decides.
+
+  ``onset_detected_epoch`` is where the rise shows: the first milestone above the band
+  (of the episode, or anywhere for a trend; for a trend without one, the first above
+  half the band). In words: the last epoch at which the model still generalized best,
+  before a rise of validation loss that training did not share and that lasted.
 - Noisy plateau: validation loss rose more than ``tol`` above its running minimum
-  at some milestone (the old, single-milestone rule: ``v_j > (1 + tol) min(v_1..v_{j-1})``
-  with training loss lower than at that minimum), but the rise was not sustained:
-  the loss came back, so the curve is flat and noisy rather than overfitting. The
-  first such j is ``noisy_rise_epoch``. No validation split: neither (NA).
+  at some milestone (``v_j > (1 + tol) min(v_1..v_{j-1})`` with training loss lower
+  than at that minimum), but the rise was not sustained: the curve is flat and noisy
+  rather than overfitting. The first such j is ``noisy_rise_epoch``. No validation
+  split: neither (NA).
+- Still learning (`still_learning`): validation loss falls over the milestones of the
+  later half of training (at least 3; one-sided Kendall test, p < ``TREND_ALPHA``) to a
+  new low at the last milestone: more epochs would help.
+- Underfitting threshold (``underfit_threshold``): the best final training accuracy of
+  any run of the same dataset (diverged runs excluded) minus ``analysis.underfit_margin``
+  (percentage points), and at least ``analysis.underfit_train_accuracy`` where that
+  absolute floor is set. Relative, so right for MNIST, Fashion-MNIST and KMNIST alike.
 - Verdict, the first rule that applies:
   1. ``diverged``: status ``diverged`` or a non-finite loss anywhere in the run;
-  2. ``underfitting``: final training accuracy below ``analysis.underfit_train_accuracy``;
-  3. ``not available``: no validation split (``training.validation_size: 0``), so
+  2. ``still learning``: as above (needs a validation split);
+  3. ``underfitting``: final training accuracy below ``underfit_threshold``;
+  4. ``not available``: no validation split (``training.validation_size: 0``), so
      overfitting cannot be judged; the test set is never used to judge it, since
      that would make it part of model selection;
-  4. ``overfitting``: a sustained onset was found (onset epoch k in ``onset_epoch``);
-  5. ``noisy plateau``: a rise that came back (``noisy_rise_epoch``);
-  6. ``good fit``: otherwise.
+  5. ``overfitting``: a sustained onset was found (onset epoch k in ``onset_epoch``);
+  6. ``noisy plateau``: a rise that came back (``noisy_rise_epoch``);
+  7. ``good fit``: otherwise.
 
 Output tables:
 
@@ -52,13 +68,14 @@ diverged runs included: ``run_id``, configuration keys, ``seed``, ``status``,
 minimum, minus 1), ``onset_epoch``, ``onset_detected_epoch``, ``noisy_rise_epoch``
 (nullable integers), ``final_validation_accuracy`` and ``validation_accuracy_at_best_val``
 (what configurations are selected on, `ablation.stats.compare`),
-``verdict``, ``reason`` (one sentence).
+``underfit_threshold``, ``verdict``, ``reason`` (one sentence).
 
 ``results/stats/overfitting_configs.{parquet,csv}`` (`config_overfitting`), one row
 per configuration: keys, ``n_runs``, ``n_diverged``, ``n_underfitting``,
-``n_overfitting``, ``n_noisy_plateau``, ``n_good_fit``, ``n_not_available``, ``verdict``
-(most common over seeds; ties go to the first in the order diverged, underfitting,
-overfitting, noisy plateau, good fit, not available), ``onset_epoch_median``, ``onset_epoch_min``,
+``n_overfitting``, ``n_still_learning``, ``n_noisy_plateau``, ``n_good_fit``,
+``n_not_available``, ``verdict`` (most common over seeds; ties go to the first in the
+order diverged, underfitting, overfitting, still learning, noisy plateau, good fit,
+not available), ``onset_epoch_median``, ``onset_epoch_min``,
 ``best_val_epoch_median``, ``early_stopping_gain_mean``.
 
 ``results/stats/regularization_pairs.parquet`` (`regularization_pairs`): each run
