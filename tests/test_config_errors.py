@@ -74,6 +74,21 @@ CASES = {
         "grid.dropout[0]",
         ["use a value >= 0"],
     ),
+    "negative equivalence margin": (
+        set_in("analysis.equivalence_margin", -0.5),
+        "analysis.equivalence_margin",
+        ["-0.5 is out of range", "use a value > 0", "percentage points"],
+    ),
+    "equivalence margin as a fraction of a hundred": (
+        set_in("analysis.equivalence_margin", 50),
+        "analysis.equivalence_margin",
+        ["50 is out of range", "use a value <= 20", "0.5 = half a point"],
+    ),
+    "underfit margin as text": (
+        set_in("analysis.underfit_margin", "3pp"),
+        "analysis.underfit_margin",
+        ["'3pp' is not a number", "percentage points"],
+    ),
     "milestone beyond epochs": (
         set_in("training.milestones", [1, 2, 5]),
         "training.milestones",

@@ -22,6 +22,7 @@ def row(**overrides):
         loss=0.5,
         accuracy=0.9,
         train_seconds=1.0,
+        train_cpu_seconds=0.9,
         status="completed",
         optimizer_class="Adam",
         lr=1e-3,

@@ -174,7 +174,7 @@ def test_confusion_matrices_best_and_worst(tables):
 def test_accuracy_vs_time_one_point_per_run(tables):
     fig = plots.accuracy_vs_time(tables["runs"])
     left, right = panels(fig)
-    assert left.get_xlabel() == "training time per run (s)"
+    assert left.get_xlabel() == "training CPU time per run (s)"
     assert left.get_ylabel() == "final test accuracy (%)"
     assert sum(len(c.get_offsets()) for c in left.collections) == len(tables["runs"])
     assert "optimizer: adam" in {t.get_text() for t in right.get_yticklabels()}

@@ -255,7 +255,11 @@ def test_findings_and_tables_of_the_factorial_model_and_seeds(tables):
     assert "partial \u03c9\u00b2" in model and "F(1, " in model
     assert len(rows_of(html, "anova-table")) == len(tables["anova"])
     assert 'id="seed-plan"' in html and "seeds in total would resolve" in html
-    assert "\u2248 best" in html and ">not tested<" not in rows_of(html, "leaderboard-table")[1]
+    assert (
+        ">unresolved<" in html
+        and "\u2248 best" not in html
+        and ">not tested<" not in rows_of(html, "leaderboard-table")[1]
+    )
 
 
 def test_regularization_table_reads_accuracies_in_percent_and_points(tables):

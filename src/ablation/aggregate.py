@@ -43,7 +43,8 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
     DataFrame with the run keys (``run_id`` and every axis column, `run_keys`) and
     `status`, `diverged_epoch`, `final_epoch`,
     `final_test_accuracy`, `final_test_loss`, `best_test_accuracy`, `best_val_epoch`,
-    `test_accuracy_at_best_val`, `final_gap` (train minus test accuracy), `train_seconds`.
+    `test_accuracy_at_best_val`, `final_gap` (train minus test accuracy), `train_seconds`,
+    `train_cpu_seconds`.
     """
     keys = run_keys(metrics)
     wide = milestone_wide(metrics)
@@ -53,6 +54,7 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
         status=("status", "first"),
         diverged_epoch=("diverged_epoch", "first"),
         train_seconds=("train_seconds", "max"),
+        train_cpu_seconds=("train_cpu_seconds", "max"),
     )
     scores = _scores(wide)
     summary = outcome.join(scores[list(_SCORES)].astype("float64"))
@@ -70,6 +72,7 @@ def run_summary(metrics: pd.DataFrame) -> pd.DataFrame:
             "test_accuracy_at_best_val",
             "final_gap",
             "train_seconds",
+            "train_cpu_seconds",
         ]
     ]
 
@@ -120,6 +123,7 @@ def config_summary(runs: pd.DataFrame) -> pd.DataFrame:
         "test_accuracy_at_best_val",
         "final_gap",
         "train_seconds",
+        "train_cpu_seconds",
     ]
     grouped = runs.groupby(config_keys(runs), sort=True, dropna=False)
     summary = grouped[values].agg(["mean", "std"])

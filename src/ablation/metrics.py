@@ -38,6 +38,9 @@ METRICS_SCHEMA = pa.schema(
         ("loss", pa.float64()),
         ("accuracy", pa.float64()),
         ("train_seconds", pa.float64()),  # training time up to this epoch, evaluation excluded
+        # the same in CPU seconds of the training process (time.process_time), which other
+        # work on the machine cannot inflate; in a pack each member's share of its steps
+        ("train_cpu_seconds", pa.float64()),
         # the run's outcome
         ("status", pa.string()),
         ("diverged_epoch", pa.int64()),
@@ -61,7 +64,7 @@ METRICS_SCHEMA = pa.schema(
 )
 COLUMNS = tuple(METRICS_SCHEMA.names)
 # Columns added since the first runs, and the value a run without one had.
-ADDED_COLUMNS = {"lr_scale": 1.0}
+ADDED_COLUMNS = {"lr_scale": 1.0, "train_cpu_seconds": float("nan")}  # CPU time: unmeasured
 
 
 class SchemaError(ValueError):

@@ -104,8 +104,9 @@ def _overfitting(t: Tables, s: Mapping[str, Any]) -> Made:
 
     gaps = milestone_gaps(t["metrics"])
     per_run = run_overfitting(
-        t["metrics"], t["runs"], gaps, s["onset_tolerance"], s["underfit_train_accuracy"]
-    )
+        t["metrics"], t["runs"], gaps, s["onset_tolerance"], s["underfit_train_accuracy"],
+        s["underfit_margin"],
+    )  # fmt: skip
     configs = config_overfitting(per_run)
     return {"gaps": gaps, "overfitting": per_run, "overfitting_configs": configs}
 
@@ -120,7 +121,11 @@ def _leaderboard(t: Tables, s: Mapping[str, Any]) -> Made:
     """Two views: the final epoch, and each run's best-validation epoch (early stopping)."""
     from ablation.stats import leaderboard
 
-    settings = {"confidence": s["confidence"], "alpha": s["alpha"]}
+    settings = {
+        "confidence": s["confidence"],
+        "alpha": s["alpha"],
+        "equivalence_margin": s["equivalence_margin"],
+    }
     return {
         "leaderboard": leaderboard(t["overfitting"], **settings),
         "leaderboard_early_stopping": leaderboard(
@@ -276,10 +281,10 @@ SPIKES = ("spike_window", "spike_threshold", "spike_min_rise", "accuracy_drop")
 # In dependency order: each step reads only aggregates and what steps above it make.
 STEPS: tuple[Step, ...] = (
     Step("analyze_overfitting", ("metrics", "runs"),
-         ("onset_tolerance", "underfit_train_accuracy"),
+         ("onset_tolerance", "underfit_train_accuracy", "underfit_margin"),
          ("gaps", "overfitting", "overfitting_configs"), _overfitting),
     Step("analyze_seeds", ("gaps", "overfitting"), ("confidence",), ("seed_summary",), _seeds),
-    Step("analyze_leaderboard", ("overfitting",), ("confidence", "alpha"),
+    Step("analyze_leaderboard", ("overfitting",), ("confidence", "alpha", "equivalence_margin"),
          ("leaderboard", "leaderboard_early_stopping"), _leaderboard),
     Step("analyze_anova", ("overfitting",), (), ("anova",), _anova),
     Step("analyze_factors", ("overfitting",), ("confidence",),

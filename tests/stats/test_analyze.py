@@ -25,7 +25,9 @@ STATS_TARGETS = [
 TWO_RUNS = copy.deepcopy(TINY_STUDY)
 TWO_RUNS["grid"].update(activation=["relu"], optimizer=["adam"], dropout=[0.0, 0.2], seed=[0])
 # thresholds away from their defaults, to see them reach the rules
-TWO_RUNS["analysis"] = {"underfit_train_accuracy": 0.0, "top_confused_pairs": 3}
+TWO_RUNS["analysis"] = {
+    "underfit_train_accuracy": 0.0, "underfit_margin": 100.0, "top_confused_pairs": 3,
+}  # fmt: skip
 
 
 @pytest.mark.workflow
@@ -88,7 +90,8 @@ def test_defaults_live_in_the_schema_and_match_the_functions_and_config():
     assert study["analysis"] == defaults
     signatures = {
         "onset_tolerance": run_overfitting, "underfit_train_accuracy": run_overfitting,
-        "confidence": leaderboard, "alpha": leaderboard, "spike_window": find_anomalies,
+        "underfit_margin": run_overfitting, "confidence": leaderboard, "alpha": leaderboard,
+        "equivalence_margin": leaderboard, "spike_window": find_anomalies,
         "spike_threshold": find_anomalies, "spike_min_rise": find_anomalies,
         "accuracy_drop": find_anomalies,
     }  # fmt: skip

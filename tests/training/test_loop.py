@@ -40,6 +40,19 @@ def test_history_has_every_epoch_and_milestones(mnist):
     assert int(result.confusion.sum()) == 10_000
 
 
+def test_cpu_time_is_recorded_next_to_wall_time(mnist):
+    # process CPU time of the training steps: what other work on the machine cannot inflate
+    torch.set_num_threads(1)
+    result = train(TINY, mnist)
+    running = [r for r in result.history if r["split"] == "train_running"]
+    cpu = [r["train_cpu_seconds"] for r in running]
+    assert 0 < cpu[0] < cpu[1]  # accumulates epoch by epoch
+    wall = running[-1]["train_seconds"]
+    assert cpu[-1] <= 1.5 * wall + 0.05  # one thread: CPU time cannot much exceed wall time
+    test = [r for r in result.history if r["split"] == "test" and r["epoch"] == 2][0]
+    assert test["train_cpu_seconds"] == cpu[1]  # milestone rows carry the time so far
+
+
 def test_training_learns(mnist):
     cfg = TrainConfig(epochs=2, milestones=(2,), train_size=5000, validation_size=1000)
     result = train(cfg, mnist)
@@ -56,7 +69,8 @@ def test_rerun_is_bitwise_identical(mnist):
     a, b = train(cfg, mnist), train(cfg, mnist)
     for key, value in a.model.state_dict().items():
         assert torch.equal(value, b.model.state_dict()[key]), key
-    strip = lambda h: [{k: v for k, v in r.items() if k != "train_seconds"} for r in h]  # noqa: E731
+    timing = ("train_seconds", "train_cpu_seconds")
+    strip = lambda h: [{k: v for k, v in r.items() if k not in timing} for r in h]  # noqa: E731
     assert strip(a.history) == strip(b.history)
 
 

@@ -57,7 +57,8 @@ OPTIMIZERS = {  # the study's presets, and one that steps through optimizer.step
     "rmsprop": ("RMSprop", {"lr": 1e-3}),
     "nesterov": ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
 }
-NOT_COMPARED = ["train_seconds", "device", "threads", "torch_version", "ablation_version"]
+TIMING = ("train_seconds", "train_cpu_seconds")
+NOT_COMPARED = [*TIMING, "device", "threads", "torch_version", "ablation_version"]
 NOT_COMPARED += ["git_commit"]
 
 
@@ -76,7 +77,7 @@ def assert_same_result(alone, packed) -> None:
     where = run_path(alone.config.cell())
     assert packed.config == alone.config, where
     assert packed.status == alone.status and packed.diverged_epoch == alone.diverged_epoch, where
-    strip = lambda h: [{k: v for k, v in r.items() if k != "train_seconds"} for r in h]  # noqa: E731
+    strip = lambda h: [{k: v for k, v in r.items() if k not in TIMING} for r in h]  # noqa: E731
     assert strip(packed.history) == strip(alone.history), where
     for name, weight in alone.model.state_dict().items():
         assert torch.equal(weight, packed.model.state_dict()[name]), (where, name)

@@ -38,7 +38,8 @@ MUNGE_SOCKET = Path("/run/munge/munge.socket.2")
 BINARIES = ("slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "munged", "munge", "unmunge")
 # Columns that record when and where a run happened, not what it computed.
 OUTPUTS = ("metrics.parquet", "model.pt")
-PROVENANCE = ["train_seconds", "git_commit", "device", "torch_version", "ablation_version"]
+PROVENANCE = ["train_seconds", "train_cpu_seconds", "git_commit", "device", "torch_version"]
+PROVENANCE += ["ablation_version"]
 
 STUDY = {
     "grid": {

@@ -24,6 +24,7 @@ VERDICT_COLORS = {
     "noisy plateau": "#d6604d",
     "underfitting": "#8c510a",
     "diverged": "#542788",
+    "still learning": "#4393c3",
     "good fit": "#1b7837",
     "not available": "#555555",
 }

@@ -11,9 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from ablation.axes import AXES, config_keys, label
+from ablation.axes import AXES, label
 from ablation.axes import config_label as _label_of
 from ablation.report.axes_findings import more_data, transfer
+from ablation.report.choice import cheapest_equivalent, cost, versus_best
 from ablation.report.formatting import (
     DASH,
     clip_share,
@@ -23,7 +24,6 @@ from ablation.report.formatting import (
     pct,
     points,
     points_interval,
-    seconds,
 )
 from ablation.report.inputs import ReportInputs
 
@@ -42,6 +42,7 @@ def headline_findings(
     for name, board in _by_dataset(inputs.leaderboard):
         early = _of_dataset(inputs.leaderboard_early_stopping, name)
         text = winner(board, level, alpha) + early_stopping(early, board, level)
+        text += cheapest_equivalent(board, _of_dataset(inputs.runs, name))
         sentences += [f"On {name}, {t[0].lower()}{t[1:]}" for t in text] if name else text
     sentences += seeds(inputs.leaderboard)
     sentences += strongest_factor(inputs.anova, inputs.marginal_means)
@@ -111,7 +112,7 @@ def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
     others = ranked.iloc[1:]
     if others.empty:
         return text
-    text += _ties(others, alpha)
+    text += versus_best(others, best, alpha)
     text += _runner_up(others.iloc[0], level)
     worst = ranked.iloc[-1]
     text.append(
@@ -119,34 +120,6 @@ def winner(board: pd.DataFrame, level: str, alpha: float) -> list[str]:
         f"(n = {_plural(int(worst['n']), 'seed')})."
     )
     return text
-
-
-def _ties(others: pd.DataFrame, alpha: float) -> list[str]:
-    tested = others[others["tested"].astype(bool)] if "tested" in others else others
-    untested = len(others) - len(tested)
-    if tested.empty:
-        return [
-            f"One seed, not tested: with a single seed per configuration no difference can be "
-            f"tested, so the {_plural(len(others), 'other configuration')} are only ranked."
-        ]
-    tied = tested[tested["indistinguishable_from_best"].astype(bool)]
-    seeds = int(tested["n_pairs"].max())
-    if tied.empty:
-        text = (
-            f"Every other tested configuration is worse on validation by a margin the seeds "
-            f"resolve (paired t-test over up to {seeds} seeds, Holm-corrected p < {alpha:g})"
-        )
-    else:
-        names = "; ".join(config_label(r) for _, r in tied.head(4).iterrows())
-        more = f" and {len(tied) - 4} more" if len(tied) > 4 else ""
-        text = (
-            f"{_plural(len(tied), 'other configuration')} cannot be told apart from it on "
-            f"validation accuracy (paired t-test over up to {seeds} seeds, Holm-corrected "
-            f"p \u2265 {alpha:g}): {names}{more}"
-        )
-    if untested:
-        text += f"; {untested} more had fewer than two shared seeds, so were not tested"
-    return [text + "."]
 
 
 def _runner_up(row: pd.Series, level: str) -> list[str]:
@@ -164,9 +137,10 @@ def _runner_up(row: pd.Series, level: str) -> list[str]:
     if n < 2:
         return [f"The runner-up, {config_label(row)}, is {diff}."]
     chance = (
-        f"the best beats it on a new seed with probability {pct(row['p_improvement'], 0)} "
-        f"({level} interval {pct(row['p_improvement_low'], 0)}{DASH}"
-        f"{pct(row['p_improvement_high'], 0)}, n = {_plural(n, 'seed')})"
+        f"on test accuracy, which took no part in the choice, the best beats it on a new seed "
+        f"with probability {pct(row['p_improvement'], 0)} ({level} interval "
+        f"{pct(row['p_improvement_low'], 0)}{DASH}{pct(row['p_improvement_high'], 0)}, "
+        f"ties counted both ways, n = {_plural(n, 'seed')})"
     )
     return [f"The runner-up, {config_label(row)}, is {diff}; {chance}."]
 
@@ -319,8 +293,8 @@ def overfitting(per_run: pd.DataFrame, level: str = "95%") -> list[str]:
     share, low, high = probability_of_improvement([n_over], [judged], float(level[:-1]) / 100)
     text = (
         f"{n_over} of {judged} runs overfit ({pct(share[0], 0)}, {level} interval "
-        f"{pct(low[0], 0)}{DASH}{pct(high[0], 0)}): validation loss rose for good after its "
-        f"minimum while training loss kept falling"
+        f"{pct(low[0], 0)}{DASH}{pct(high[0], 0)}): a sustained rise of validation loss after "
+        f"its minimum while training loss did not rise"
     )
     onsets = per_run["onset_epoch"].dropna()
     if len(onsets):
@@ -331,9 +305,18 @@ def overfitting(per_run: pd.DataFrame, level: str = "95%") -> list[str]:
             f"; {_plural(n_noisy, 'more run')} had a noisy plateau (validation loss rose and "
             f"came back), not counted as overfitting"
         )
+    n_learning = int(counts.get("still learning", 0))
+    if n_learning:
+        text += (
+            f"; {_plural(n_learning, 'run')} {'was' if n_learning == 1 else 'were'} still "
+            f"learning (validation loss still falling at the end: more epochs would help)"
+        )
     n_under = int(counts.get("underfitting", 0))
     if n_under:
-        text += f"; {n_under} underfit (training accuracy stayed low)"
+        text += (
+            f"; {n_under} underfit (training accuracy more than the underfit margin below "
+            f"the best run of its dataset)"
+        )
     return [text + "."]
 
 
@@ -396,20 +379,6 @@ def divergence(per_run: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:
             f"in {_plural(anomalies['run_id'].nunique(), 'run')}: {listed}."
         )
     return text
-
-
-def cost(runs: pd.DataFrame) -> list[str]:
-    if runs.empty or runs["train_seconds"].dropna().empty:
-        return []
-    keys = config_keys(runs)
-    fast = runs.loc[runs["train_seconds"].idxmin()]
-    slow = runs.loc[runs["train_seconds"].idxmax()]
-    return [
-        f"Training time per run ranged from {seconds(fast['train_seconds'])} "
-        f"({config_label(fast, keys)}) to {seconds(slow['train_seconds'])} "
-        f"({config_label(slow, keys)}); "
-        f"all {len(runs)} runs together trained for {seconds(runs['train_seconds'].sum())}."
-    ]
 
 
 KIND_NAMES = {

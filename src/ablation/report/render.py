@@ -16,6 +16,7 @@ from ablation.grid import run_axes
 from ablation.io import write_text_atomic
 from ablation.report import provenance
 from ablation.report.axes_sections import axes_context
+from ablation.report.choice import comparison_badge
 from ablation.report.explorer import explorer_context
 from ablation.report.figures import FIGURES
 from ablation.report.findings import headline_findings
@@ -185,6 +186,7 @@ def leaderboard_rows(inputs: ReportInputs, grid: Mapping[str, Any]) -> list[dict
                 "n_expected": grid["seeds_expected"].get(key, row["n"]),
                 "verdict": verdicts.get(key, {}).get("verdict"),
                 "train_seconds": times.get(key, {}).get("train_seconds_mean"),
+                "cpu_seconds": times.get(key, {}).get("train_cpu_seconds_mean"),
                 "missing": False,
                 "unranked": bool(row["n"]) and _na(row.get("selection_mean")),
             }
@@ -388,4 +390,5 @@ def _template() -> jinja2.Template:
         lstrip_blocks=True,
     )
     env_.filters.update(FILTERS)
+    env_.globals["comparison"] = comparison_badge
     return env_.get_template("summary.html")

@@ -7,6 +7,8 @@ several datasets never pools them:
 - `ablation.stats.seeds`: mean, std and t-interval over seeds (``seed_summary``).
 - `ablation.stats.compare`: leaderboards chosen on validation and reported on test, paired
   tests against the best, Holm (``leaderboard``, ``leaderboard_early_stopping``).
+- `ablation.stats.best`: which configurations are worse than, equivalent to or unresolved
+  against the best, with the best chosen from the same data; P(improvement) on test.
 - `ablation.stats.power`: seeds needed, minimum detectable difference, probability of
   improvement (columns of the leaderboards; `seeds_overlay` for more seeds).
 - `ablation.stats.anova`: type II ANOVA of the factorial design (``anova``).

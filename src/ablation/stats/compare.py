@@ -10,11 +10,13 @@ the test set and reporting the same test numbers would make the winner's score
 optimistic (the winner's curse). Without a validation split (``validation_size: 0``)
 the selection falls back to the test score and ``selected_on`` says it is optimistic.
 
-Every configuration is compared with the best by a paired t-test over seeds of
-the selection score: runs with the same seed share their data order and, within an
-architecture, their initialisation, so pairing removes that shared noise. The
-p-values of all comparisons are corrected together by Holm's step-down method
-(family-wise error at ``alpha``). Studies with several datasets get one
+What each configuration is next to the best is decided by comparisons with the best
+over seeds (`ablation.stats.best`): simultaneous bounds on ``mu_i - max_{j != i} mu_j``
+that stay valid although the best is the arg-max of the same validation scores, and
+an equivalence margin (``analysis.equivalence_margin``) for "as good as". A paired
+t-test over seeds of each configuration against the best, Holm-corrected, is kept as
+a description (``p_value``, ``p_holm``); it ignores the choice of the best, so no
+claim rests on it. Studies with several datasets get one
 leaderboard per dataset (accuracies of different datasets are never pooled).
 Runs that diverged before any milestone have no score and count only in
 ``n_diverged``; a diverged run's scores are those of its last finite milestone.
@@ -42,12 +44,22 @@ configuration, best first:
   difference is exactly zero; NaN for the best itself and when ``n_pairs < 2``.
 - ``p_holm``: Holm-adjusted ``p_value`` (over the configurations with a p-value).
 - ``tested``: a p-value exists (``n_pairs >= 2``); with one seed nothing is tested.
-- ``indistinguishable_from_best``: True for the best itself, when ``p_holm >= alpha``,
-  and when the comparison cannot be tested (without replicates no difference can be
-  shown: read ``tested``); False for a configuration without any score.
+- ``mcb_low``, ``mcb_high``: simultaneous bounds (family-wise ``alpha``, all
+  configurations together) on this configuration's selection score minus the best of
+  the others'.
+- ``comparison``: ``better`` (the chosen one, when every other is resolved worse),
+  ``worse``, ``equivalent`` (within ``equivalence_margin`` of the best), ``unresolved``,
+  or ``not tested`` (one seed, or no score); see `ablation.stats.best`.
+- ``equivalence_margin``: the margin, as a fraction of accuracy.
+- ``indistinguishable_from_best``: True for the best itself, for every configuration
+  MCB does not resolve worse (``equivalent`` or ``unresolved``), and when the comparison
+  cannot be tested (read ``tested``); False for a configuration without any score.
 - ``is_best``: the reference configuration.
 - ``p_improvement``, ``p_improvement_low``, ``p_improvement_high``: probability
-  that the best beats this configuration on a new seed, with its exact interval;
+  that the best beats this configuration on a new seed, counted on the paired *test*
+  scores (not used to choose), ties half, with an exact interval that counts the ties
+  as lost for the lower bound and as won for the upper one
+  (`ablation.stats.best.improvement_interval`);
   ``mdd``: the smallest difference the paired test detects with 80 % power at
   these seeds; ``seeds_needed``: seeds that would resolve the observed difference
   (``inf``: more than `ablation.stats.power.MAX_SEEDS`). See `ablation.stats.power`.
@@ -61,6 +73,7 @@ from scipy import stats
 
 import ablation.stats.power as power
 from ablation.axes import config_keys
+from ablation.stats.best import comparisons, improvement_interval, mcb
 from ablation.stats.seeds import describe
 
 # view -> (selection score, reported score): validation chooses, test reports
@@ -71,7 +84,7 @@ VIEWS = {
 OPTIMISTIC = "test (optimistic)"
 PAIRED_COLUMNS = (
     "diff_from_best", "diff_std", "diff_ci_low", "diff_ci_high", "n_pairs", "p_value",
-    "test_diff_from_best", "wins",
+    "test_diff_from_best", "wins", "ties", "n_test_pairs",
 )  # fmt: skip
 
 
@@ -110,33 +123,41 @@ def leaderboard(
     confidence: float = 0.95,
     alpha: float = 0.05,
     view: str = "final",
+    equivalence_margin: float = 0.5,
 ) -> pd.DataFrame:
-    """Rank configurations on validation, report their test accuracy, test each against the best.
+    """Rank configurations on validation, report their test accuracy, compare each with the best.
 
     Parameters
     ----------
     per_run : one row per run with the configuration keys, ``seed``, ``status`` and the
         scores of `VIEWS` (`ablation.stats.overfitting.run_overfitting`).
     confidence : coverage of the intervals.
-    alpha : family-wise significance level of the Holm-corrected tests.
+    alpha : family-wise level of the comparisons with the best (MCB) and of Holm's tests.
     view : ``"final"`` (last epoch) or ``"early_stopping"`` (each run's best-validation epoch).
+    equivalence_margin : in percentage points (0.5 = half a point of accuracy).
 
     Returns
     -------
     The ``leaderboard`` table described in this module's docstring, per dataset.
     """
     keys = config_keys(per_run)
+    margin = equivalence_margin / 100  # the tables hold accuracies as fractions
     if "dataset" in keys:  # one leaderboard per dataset, never pooled
         parts = [
-            _board(part, keys, confidence, alpha, view)
+            _board(part, keys, confidence, alpha, view, margin)
             for _, part in per_run.groupby("dataset", sort=True)
         ]
         return pd.concat(parts, ignore_index=True)
-    return _board(per_run, keys, confidence, alpha, view)
+    return _board(per_run, keys, confidence, alpha, view, margin)
 
 
 def _board(
-    per_run: pd.DataFrame, keys: list[str], confidence: float, alpha: float, view: str
+    per_run: pd.DataFrame,
+    keys: list[str],
+    confidence: float,
+    alpha: float,
+    view: str,
+    margin: float,
 ) -> pd.DataFrame:
     select, report = VIEWS[view]
     has_validation = select in per_run and per_run[select].notna().any()
@@ -160,8 +181,9 @@ def _board(
     board["tested"] = board["p_value"].notna()
     # too few shared seeds to test; a configuration without validation score is unranked, not tied
     untestable = ~board["tested"] & (board["n"] > 0) & board["selection_mean"].notna()
+    board = _with_mcb(board, scores, keys, alpha, margin)
     board["indistinguishable_from_best"] = (
-        board["is_best"] | (board["p_holm"] >= alpha) | untestable
+        board["is_best"] | board["comparison"].isin(["equivalent", "unresolved"]) | untestable
     )
     board = _with_power(board, confidence, alpha)
     board.insert(0, "rank", _rank(board["selection_mean"]))
@@ -173,6 +195,7 @@ def _board(
         "selection_ci_low", "selection_ci_high", "mean", "std", "ci_low", "ci_high",
         "has_interval", "test_rank", "diff_from_best", "diff_std", "diff_ci_low",
         "diff_ci_high", "test_diff_from_best", "n_pairs", "p_value", "p_holm", "tested",
+        "mcb_low", "mcb_high", "comparison", "equivalence_margin",
         "indistinguishable_from_best", "is_best", "p_improvement", "p_improvement_low",
         "p_improvement_high", "mdd", "seeds_needed",
     ]  # fmt: skip
@@ -193,7 +216,9 @@ def _paired_against(
     diff = scores["seed"].map(reference["_select"]) - scores["_select"]
     test_diff = scores["seed"].map(reference["_report"]) - scores["_report"]
     diffs = scores.assign(diff=diff, test_diff=test_diff).dropna(subset=["diff"])
-    diffs["win"] = (diffs["diff"] > 0) + 0.5 * (diffs["diff"] == 0)
+    # wins on test: the seeds' test scores took no part in choosing the best
+    diffs["win"] = (diffs["test_diff"] > 0).astype(float).where(diffs["test_diff"].notna())
+    diffs["tie"] = (diffs["test_diff"] == 0).astype(float).where(diffs["test_diff"].notna())
     out = describe(diffs, keys, "diff", confidence).rename(
         columns={
             "n": "n_pairs",
@@ -205,22 +230,57 @@ def _paired_against(
     )
     grouped = diffs.groupby(keys, sort=True, dropna=False)
     extra = pd.DataFrame(
-        {"test_diff_from_best": grouped["test_diff"].mean(), "wins": grouped["win"].sum()}
+        {
+            "test_diff_from_best": grouped["test_diff"].mean(),
+            "wins": grouped["win"].sum(),
+            "ties": grouped["tie"].sum(),
+            "n_test_pairs": grouped["win"].count(),
+        }
     )
     out = out.merge(extra.reset_index(), on=keys, how="left")
     out["p_value"] = paired_p(out["diff_from_best"], out["diff_std"], out["n_pairs"])
     own = np.logical_and.reduce([out[k] == best[k] for k in keys])
     out.loc[own, "p_value"] = np.nan
-    out.loc[own, "wins"] = np.nan
+    out.loc[own, ["wins", "ties", "n_test_pairs"]] = np.nan
     return out.drop(columns=["has_interval"])
+
+
+def _with_mcb(
+    board: pd.DataFrame, scores: pd.DataFrame, keys: list[str], alpha: float, margin: float
+) -> pd.DataFrame:
+    """Comparisons with the best and each configuration's claim against it."""
+    scored = scores.dropna(subset=["_select"])
+    scored = scored[np.isfinite(scored["_select"].astype(float))]
+    board = board.assign(equivalence_margin=margin)
+    if scored.empty or not board["is_best"].any():
+        return board.assign(mcb_low=np.nan, mcb_high=np.nan, comparison="not tested")
+    table = mcb(
+        pd.DataFrame(
+            {
+                "config": scored[keys].astype(str).agg("|".join, axis=1),
+                "seed": scored["seed"],
+                "score": scored["_select"].astype(float),
+            }
+        ),
+        alpha,
+    )
+    row_label = board[keys].astype(str).agg("|".join, axis=1)
+    best = row_label[board["is_best"]].iloc[0]
+    claim = comparisons(table, best, margin)
+    board["mcb_low"] = row_label.map(table["mcb_low"])
+    board["mcb_high"] = row_label.map(table["mcb_high"])
+    board["comparison"] = row_label.map(claim).fillna("not tested")
+    return board
 
 
 def _with_power(board: pd.DataFrame, confidence: float, alpha: float) -> pd.DataFrame:
     """Probability of improvement, minimum detectable difference and seeds needed."""
     level = alpha / max(int(board["tested"].sum()), 1)  # Bonferroni: Holm's strictest step
     others = ~board["is_best"] & board["n_pairs"].gt(0)
-    n = board["n_pairs"].where(others, 0)
-    estimate, low, high = power.probability_of_improvement(board["wins"].fillna(0), n, confidence)
+    n = board["n_test_pairs"].where(others, 0).fillna(0)
+    estimate, low, high = improvement_interval(
+        board["wins"].fillna(0), board["ties"].fillna(0), n, confidence
+    )
     board["p_improvement"], board["p_improvement_low"], board["p_improvement_high"] = (
         estimate, low, high
     )  # fmt: skip
@@ -231,4 +291,4 @@ def _with_power(board: pd.DataFrame, confidence: float, alpha: float) -> pd.Data
     board["seeds_needed"] = np.where(
         tested, power.seeds_needed(board["diff_from_best"], board["diff_std"], level), np.nan
     )
-    return board.drop(columns=["wins"])
+    return board.drop(columns=["wins", "ties", "n_test_pairs"])

@@ -12,28 +12,44 @@ mode; ``train`` is the full training split, not the running minibatch mean):
   validation epoch minus final accuracy.
 - Overfitting onset: the onset is the run's best-validation epoch e* (lowest
   validation loss v*, first on ties), so a verdict never contradicts it. It counts
-  only when validation loss then rose for good: at some later milestone j
-  ``v_j > (1 + tol) * v*`` (``tol`` = ``analysis.onset_tolerance``) while training
-  loss kept falling (``t_j < t_{e*}``), and the rise is *sustained*: the last
-  milestone is still above that band, or a one-sided Kendall trend test over the
-  milestones after e* says validation loss rises (p < ``TREND_ALPHA``).
-  ``onset_detected_epoch`` is the first such j. In words: the last epoch at which
-  the model still generalized best, before a rise of validation loss that training
-  did not share and that did not go away.
+  only when validation loss then rose in a *sustained* way while training loss did
+  not rise with it (its last value at most ``(1 + tol) t_{e*}``; ``tol`` =
+  ``analysis.onset_tolerance``), by one of:
+
+  - an episode: `EPISODE` (3) consecutive milestones after e* with
+    ``v_j > (1 + tol) * v*``;
+  - a trend: a one-sided Kendall (Mann-Kendall) test over the milestones after e*
+    says validation loss rises (p < ``TREND_ALPHA``) and its Theil-Sen line rises at
+    least ``tol / 2 * v*`` from e* to the last milestone (a steady small rise);
+  - with fewer than `EPISODE` milestones after e*, neither can be judged: the last
+    milestone above the band decides.
+
+  ``onset_detected_epoch`` is where the rise shows: the first milestone above the band
+  (of the episode, or anywhere for a trend; for a trend without one, the first above
+  half the band). In words: the last epoch at which the model still generalized best,
+  before a rise of validation loss that training did not share and that lasted.
 - Noisy plateau: validation loss rose more than ``tol`` above its running minimum
-  at some milestone (the old, single-milestone rule: ``v_j > (1 + tol) min(v_1..v_{j-1})``
-  with training loss lower than at that minimum), but the rise was not sustained:
-  the loss came back, so the curve is flat and noisy rather than overfitting. The
-  first such j is ``noisy_rise_epoch``. No validation split: neither (NA).
+  at some milestone (``v_j > (1 + tol) min(v_1..v_{j-1})`` with training loss lower
+  than at that minimum), but the rise was not sustained: the curve is flat and noisy
+  rather than overfitting. The first such j is ``noisy_rise_epoch``. No validation
+  split: neither (NA).
+- Still learning (`still_learning`): validation loss falls over the milestones of the
+  later half of training (at least 3; one-sided Kendall test, p < ``TREND_ALPHA``) to a
+  new low at the last milestone: more epochs would help.
+- Underfitting threshold (``underfit_threshold``): the best final training accuracy of
+  any run of the same dataset (diverged runs excluded) minus ``analysis.underfit_margin``
+  (percentage points), and at least ``analysis.underfit_train_accuracy`` where that
+  absolute floor is set. Relative, so right for MNIST, Fashion-MNIST and KMNIST alike.
 - Verdict, the first rule that applies:
   1. ``diverged``: status ``diverged`` or a non-finite loss anywhere in the run;
-  2. ``underfitting``: final training accuracy below ``analysis.underfit_train_accuracy``;
-  3. ``not available``: no validation split (``training.validation_size: 0``), so
+  2. ``still learning``: as above (needs a validation split);
+  3. ``underfitting``: final training accuracy below ``underfit_threshold``;
+  4. ``not available``: no validation split (``training.validation_size: 0``), so
      overfitting cannot be judged; the test set is never used to judge it, since
      that would make it part of model selection;
-  4. ``overfitting``: a sustained onset was found (onset epoch k in ``onset_epoch``);
-  5. ``noisy plateau``: a rise that came back (``noisy_rise_epoch``);
-  6. ``good fit``: otherwise.
+  5. ``overfitting``: a sustained onset was found (onset epoch k in ``onset_epoch``);
+  6. ``noisy plateau``: a rise that came back (``noisy_rise_epoch``);
+  7. ``good fit``: otherwise.
 
 Output tables:
 
@@ -52,13 +68,14 @@ diverged runs included: ``run_id``, configuration keys, ``seed``, ``status``,
 minimum, minus 1), ``onset_epoch``, ``onset_detected_epoch``, ``noisy_rise_epoch``
 (nullable integers), ``final_validation_accuracy`` and ``validation_accuracy_at_best_val``
 (what configurations are selected on, `ablation.stats.compare`),
-``verdict``, ``reason`` (one sentence).
+``underfit_threshold``, ``verdict``, ``reason`` (one sentence).
 
 ``results/stats/overfitting_configs.{parquet,csv}`` (`config_overfitting`), one row
 per configuration: keys, ``n_runs``, ``n_diverged``, ``n_underfitting``,
-``n_overfitting``, ``n_noisy_plateau``, ``n_good_fit``, ``n_not_available``, ``verdict``
-(most common over seeds; ties go to the first in the order diverged, underfitting,
-overfitting, noisy plateau, good fit, not available), ``onset_epoch_median``, ``onset_epoch_min``,
+``n_overfitting``, ``n_still_learning``, ``n_noisy_plateau``, ``n_good_fit``,
+``n_not_available``, ``verdict`` (most common over seeds; ties go to the first in the
+order diverged, underfitting, overfitting, still learning, noisy plateau, good fit,
+not available), ``onset_epoch_median``, ``onset_epoch_min``,
 ``best_val_epoch_median``, ``early_stopping_gain_mean``.
 
 ``results/stats/regularization_pairs.parquet`` (`regularization_pairs`): each run
@@ -87,7 +104,8 @@ from ablation.axes import config_keys
 from ablation.stats.paired import PAIR_METRICS, paired_effects, paired_runs  # noqa: F401
 
 VERDICTS = (
-    "diverged", "underfitting", "overfitting", "noisy plateau", "good fit", "not available",
+    "diverged", "underfitting", "overfitting", "still learning", "noisy plateau", "good fit",
+    "not available",
 )  # fmt: skip
 REGULARIZERS = ("dropout", "weight_decay")
 _SPLIT_COLUMNS = [f"{s}_{v}" for s in ("train", "validation", "test") for v in ("loss", "accuracy")]
@@ -160,33 +178,80 @@ def overfitting_onset(gaps: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFra
     return out.reset_index()
 
 
+TREND_ALPHA = 0.05  # one-sided level of the Kendall (Mann-Kendall) trend tests
+EPISODE = 3  # consecutive milestones above the band that make a rise sustained
+
+
 def _sustained_onset(g: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """Per run with a sustained rise after its best-validation epoch: onset and detection."""
-    best = g.loc[g.groupby("run_id", sort=True)["validation_loss"].idxmin()].set_index("run_id")
-    ref = best.reindex(g["run_id"]).set_axis(g.index)
-    band = (1 + tolerance) * ref["validation_loss"]
-    after = g["epoch"] > ref["epoch"]
-    rise = after & (g["validation_loss"] > band) & (g["train_loss"] < ref["train_loss"])
-    detected = g[rise].groupby("run_id")["epoch"].first()
-    last = g.groupby("run_id").tail(1).set_index("run_id")
-    at_end = last["validation_loss"] > (1 + tolerance) * best["validation_loss"]
-    sustained = [
-        run for run in detected.index if at_end[run] or _rising(g[after & g["run_id"].eq(run)])
-    ]
-    return pd.DataFrame({"onset_epoch": best["epoch"], "onset_detected_epoch": detected}).loc[
-        sustained
-    ]
+    rows = {}
+    for run, curve in g.groupby("run_id", sort=True):
+        detected = _sustained_rise(curve, tolerance)
+        if detected is not None:
+            best = curve.loc[curve["validation_loss"].idxmin()]
+            rows[run] = (best["epoch"], detected)
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=["onset_epoch", "onset_detected_epoch"]
+    )
 
 
-TREND_ALPHA = 0.05  # one-sided level of the trend test that confirms a rise
+def _sustained_rise(curve: pd.DataFrame, tolerance: float) -> float | None:
+    """Epoch at which a sustained rise after the minimum shows, or None (module docstring)."""
+    best = curve["validation_loss"].idxmin()
+    v_best, t_best, e_best = curve.loc[best, ["validation_loss", "train_loss", "epoch"]]
+    later = curve[curve["epoch"] > e_best]
+    if later.empty or later["train_loss"].iloc[-1] > (1 + tolerance) * t_best:
+        return None  # nothing after the minimum, or training loss rose with it: not overfitting
+    above = (later["validation_loss"] > (1 + tolerance) * v_best).to_numpy()
+    first_above = later["epoch"][above].iloc[0] if above.any() else None
+    if len(later) < EPISODE:  # too few milestones for an episode or a trend: the end decides
+        return first_above if above[-1] else None
+    episode = _first_run_of(above, EPISODE)
+    if episode is not None:
+        return later["epoch"].iloc[episode]
+    if _trend(later, "greater") and _fitted_rise(later, e_best) >= tolerance / 2 * v_best:
+        half = later["epoch"][later["validation_loss"] > (1 + tolerance / 2) * v_best]
+        if first_above is not None:
+            return first_above
+        return half.iloc[0] if len(half) else later["epoch"].iloc[-1]
+    return None
 
 
-def _rising(later: pd.DataFrame) -> bool:
-    """One-sided Kendall test: does validation loss rise over these milestones?"""
-    if len(later) < 3:
+def _first_run_of(flags: np.ndarray, length: int) -> int | None:
+    """Index where the first run of `length` consecutive True starts, or None."""
+    count = 0
+    for i, flag in enumerate(flags):
+        count = count + 1 if flag else 0
+        if count == length:
+            return i - length + 1
+    return None
+
+
+def _trend(points: pd.DataFrame, alternative: str) -> bool:
+    """One-sided Kendall (Mann-Kendall) test of validation loss against the epoch."""
+    if len(points) < 3:
         return False
-    test = stats.kendalltau(later["epoch"], later["validation_loss"], alternative="greater")
+    test = stats.kendalltau(points["epoch"], points["validation_loss"], alternative=alternative)
     return bool(test.pvalue < TREND_ALPHA)
+
+
+def _fitted_rise(later: pd.DataFrame, e_best: float) -> float:
+    """Theil-Sen rise of validation loss from the minimum's epoch to the last milestone."""
+    slope = stats.theilslopes(later["validation_loss"], later["epoch"]).slope
+    return float(slope * (later["epoch"].iloc[-1] - e_best))
+
+
+def still_learning(g: pd.DataFrame) -> pd.Index:
+    """Runs whose validation loss still falls at the end: a significant downward trend over
+    the milestones of the later half of training (at least 3) and a new minimum at the last."""
+    out = []
+    for run, curve in g.groupby("run_id", sort=True):
+        half = curve[curve["epoch"] >= curve["epoch"].iloc[-1] / 2]
+        values = curve["validation_loss"].to_numpy()
+        new_low = len(values) > 1 and values[-1] < values[:-1].min()
+        if new_low and _trend(half, "less"):
+            out.append(run)
+    return pd.Index(out, name="run_id")
 
 
 def _first_rise(g: pd.DataFrame, tolerance: float) -> pd.Series:
@@ -205,7 +270,8 @@ def run_overfitting(
     runs: pd.DataFrame,
     gaps: pd.DataFrame,
     onset_tolerance: float = 0.05,
-    underfit_train_accuracy: float = 0.97,
+    underfit_train_accuracy: float | None = None,
+    underfit_margin: float = 3.0,
 ) -> pd.DataFrame:
     """One row per run: final and early-stopping numbers, onset, verdict and its reason.
 
@@ -216,6 +282,8 @@ def run_overfitting(
         numbers are taken from it, not recomputed).
     gaps : `milestone_gaps` of the same metrics.
     onset_tolerance, underfit_train_accuracy : thresholds (see the module docstring).
+    underfit_margin : percentage points below the best final training accuracy of the
+        same dataset that count as underfitting.
 
     Returns
     -------
@@ -247,14 +315,19 @@ def run_overfitting(
     )
     onset = overfitting_onset(gaps, onset_tolerance).set_index("run_id")
     out = out.join(onset, on="run_id")
-    out["verdict"], out["reason"] = _verdicts(out, onset_tolerance, underfit_train_accuracy)
+    out["underfit_threshold"] = _underfit_threshold(
+        out, metrics, underfit_margin / 100, underfit_train_accuracy
+    )
+    judged = gaps[np.isfinite(gaps["validation_loss"])].sort_values(["run_id", "epoch"])
+    out["still_learning"] = out["run_id"].isin(still_learning(judged))
+    out["verdict"], out["reason"] = _verdicts(out, onset_tolerance)
     columns = [
         *run_keys(metrics), "status", "diverged_epoch", "validation_available", "final_epoch",
         "final_train_accuracy", "final_test_accuracy", "final_test_loss", "final_gap_accuracy",
         "final_gap_loss", "best_val_epoch", "test_accuracy_at_best_val", "test_loss_at_best_val",
         "early_stopping_gain", "final_val_loss_rise", "onset_epoch", "onset_detected_epoch",
         "noisy_rise_epoch", "final_validation_accuracy", "validation_accuracy_at_best_val",
-        "verdict", "reason",
+        "underfit_threshold", "verdict", "reason",
     ]  # fmt: skip
     out[["final_epoch", "best_val_epoch"]] = out[["final_epoch", "best_val_epoch"]].astype("Int64")
     return out[columns]
@@ -266,35 +339,58 @@ def _lookup(at: pd.DataFrame, runs: pd.DataFrame, epoch: str, columns: list[str]
     return at[columns].reindex(keys).set_axis(runs.index)
 
 
-def _verdicts(runs: pd.DataFrame, tolerance: float, min_train_accuracy: float):
+def _underfit_threshold(
+    runs: pd.DataFrame, metrics: pd.DataFrame, margin: float, floor: float | None
+) -> pd.Series:
+    """Per run: the best final training accuracy of its dataset minus `margin`, at least `floor`."""
+    dataset = metrics.drop_duplicates("run_id").set_index("run_id").get("dataset")
+    group = runs["run_id"].map(dataset) if dataset is not None else pd.Series(0, runs.index)
+    finished = runs["final_train_accuracy"].where(runs["status"].ne("diverged"))
+    reached = finished.groupby(group.fillna("")).transform("max")
+    threshold = reached - margin
+    return threshold if floor is None else np.maximum(threshold.fillna(floor), floor)
+
+
+def _verdicts(runs: pd.DataFrame, tolerance: float):
     non_finite = runs["first_non_finite_epoch"].notna()
     diverged = runs["status"].eq("diverged") | non_finite
-    underfit = ~diverged & (runs["final_train_accuracy"] < min_train_accuracy)
+    learning = ~diverged & runs["still_learning"]
+    underfit = ~diverged & ~learning & (runs["final_train_accuracy"] < runs["underfit_threshold"])
     no_validation = ~diverged & ~underfit & ~runs["validation_available"]
-    judged = ~diverged & ~underfit & ~no_validation
+    judged = ~diverged & ~learning & ~underfit & ~no_validation
     overfit = judged & runs["onset_epoch"].notna()
     noisy = judged & ~overfit & runs["noisy_rise_epoch"].notna()
     verdict = np.select(
-        [diverged, underfit, no_validation, overfit, noisy],
-        ["diverged", "underfitting", "not available", "overfitting", "noisy plateau"],
+        [diverged, learning, underfit, no_validation, overfit, noisy],
+        ["diverged", "still learning", "underfitting", "not available", "overfitting",
+         "noisy plateau"],
         default="good fit",
-    )
+    )  # fmt: skip
     bad_epoch = runs["diverged_epoch"].fillna(runs["first_non_finite_epoch"])
     reasons = {
         "diverged": "non-finite loss at epoch " + bad_epoch.astype("string").fillna("?"),
+        "still learning": pd.Series(
+            "validation loss still fell over the later half of training (Kendall trend, "
+            f"p < {TREND_ALPHA:g}) to a new low at the last milestone: more epochs would help",
+            index=runs.index,
+        ),
         "underfitting": "final training accuracy "
         + runs["final_train_accuracy"].map("{:.4f}".format)
-        + f" is below {min_train_accuracy:g}",
+        + " is below "
+        + runs["underfit_threshold"].map("{:.4f}".format)
+        + " (the best run of its dataset less the underfit margin)",
         "not available": pd.Series(
             "no validation split (training.validation_size is 0): overfitting not judged",
             index=runs.index,
         ),
-        "overfitting": "validation loss rose more than "
-        + f"{tolerance:.0%} above its minimum at epoch "
+        "overfitting": "validation loss rose after its minimum at epoch "
         + runs["onset_epoch"].astype("string")
-        + " by epoch "
+        + ", a sustained rise from epoch "
         + runs["onset_detected_epoch"].astype("string")
-        + " while training loss kept falling, and stayed up",
+        + f" (several milestones more than {tolerance:.0%} above it, or a significant "
+        + "upward trend) while training loss did not rise; at the end "
+        + runs["final_val_loss_rise"].map("{:+.0%}".format)
+        + " above the minimum",
         "noisy plateau": "validation loss rose more than "
         + f"{tolerance:.0%} above its running minimum at epoch "
         + runs["noisy_rise_epoch"].astype("string")

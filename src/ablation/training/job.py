@@ -206,7 +206,8 @@ def metrics_rows(result: RunResult, meta: dict[str, Any]) -> list[dict[str, Any]
         "train_size": result.train_size,  # the count, also where the axis says null (all)
         **meta,
     }
-    return [{**common, **row} for row in result.history]
+    # rows of a history resumed from a state saved before CPU time was measured lack it
+    return [{**common, "train_cpu_seconds": float("nan"), **row} for row in result.history]
 
 
 def confusion_frame(result: RunResult) -> pd.DataFrame:

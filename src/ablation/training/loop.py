@@ -246,9 +246,10 @@ def train(
     x_train, y_train = splits["train"]
     run = Run.start(cfg, device, state_path)
     while run.training:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         loss = train_epoch(run.model, run.optimizer, x_train, y_train, cfg.batch_size, run.shuffle)
-        run.end_epoch(loss, time.perf_counter() - started, splits, on_epoch)
+        seconds = time.perf_counter() - started
+        run.end_epoch(loss, seconds, splits, on_epoch, time.process_time() - cpu)
     return run.result(splits)
 
 
@@ -290,17 +291,27 @@ class Run:
         """Whether epochs are left to train (neither diverged nor done)."""
         return self.status == "training" and self.state["epoch"] < self.cfg.epochs
 
-    def end_epoch(self, loss: float, seconds: float, splits: dict[str, tuple], on_epoch) -> None:
-        """Record the epoch just trained: check divergence, measure a milestone, save."""
+    def end_epoch(
+        self,
+        loss: float,
+        seconds: float,
+        splits: dict[str, tuple],
+        on_epoch,
+        cpu_seconds: float = float("nan"),
+    ) -> None:
+        """Record the epoch just trained: check divergence, measure a milestone, save.
+
+        `seconds` is the epoch's wall time, `cpu_seconds` its CPU time (process time)."""
         state, epoch = self.state, self.state["epoch"] + 1
         state["train_seconds"] += seconds
+        state["train_cpu_seconds"] = state.get("train_cpu_seconds", 0.0) + cpu_seconds
         row = {"epoch": epoch, "split": "train_running", "loss": loss, "accuracy": None}
-        state["history"].append(dict(row, train_seconds=state["train_seconds"]))
+        state["history"].append(dict(row, **_times(state)))
         if not (math.isfinite(loss) and _finite_weights(self.model)):
             self.status, self.diverged_epoch = "diverged", epoch
             return
         if epoch in self.cfg.milestones:
-            rows = _milestone_rows(self.model, splits, self.cfg, epoch, state["train_seconds"])
+            rows = _milestone_rows(self.model, splits, self.cfg, epoch, _times(state))
             if not all(math.isfinite(r["loss"]) for r in rows):
                 # Finite weights whose outputs overflow: diverged all the same.
                 self.status, self.diverged_epoch = "diverged", epoch
@@ -350,6 +361,7 @@ def _fresh_state(model: nn.Module) -> dict[str, Any]:
         "epoch": 0,
         "history": [],
         "train_seconds": 0.0,
+        "train_cpu_seconds": 0.0,
         "last_finite": copy.deepcopy(model.state_dict()),
     }
 
@@ -359,8 +371,17 @@ def _finite_weights(model: nn.Module) -> bool:
     return bool(torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all())
 
 
+def _times(state: dict[str, Any]) -> dict[str, float]:
+    """The training time so far, wall and CPU, as history columns."""
+    # a state restored from an older pipeline has no CPU time: unknown, not zero
+    return {
+        "train_seconds": state["train_seconds"],
+        "train_cpu_seconds": state.get("train_cpu_seconds", float("nan")),
+    }
+
+
 def _milestone_rows(
-    model: nn.Module, splits: dict[str, tuple], cfg: TrainConfig, epoch: int, train_seconds: float
+    model: nn.Module, splits: dict[str, tuple], cfg: TrainConfig, epoch: int, times: dict
 ) -> list[dict[str, Any]]:
     """Loss and accuracy of `model` on every split, as history rows of `epoch`."""
     rows = []
@@ -372,7 +393,7 @@ def _milestone_rows(
                 "split": split,
                 "loss": result["loss"],
                 "accuracy": result["accuracy"],
-                "train_seconds": train_seconds,
+                **times,
             }
         )
     return rows

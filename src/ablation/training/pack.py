@@ -77,21 +77,23 @@ def train_pack(
         members.append((run, OwnRandomState.capture(device)))
     while active := [m for m in members if m[0].training]:
         for group in _due_the_same_batches(active):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             lead = group[0][0]
             order = torch.randperm(len(x), generator=lead.shuffle).to(device)
             for run, _ in group[1:]:
                 run.shuffle.set_state(lead.shuffle.get_state())
             inputs, labels = to_inputs(x.index_select(0, order)), y.index_select(0, order)
             shared = (time.perf_counter() - started) / len(group)
+            shared_cpu = (time.process_time() - cpu) / len(group)
             for together in _trained_together(group, stacked):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 losses = _epoch_of(together, inputs, labels)
                 seconds = shared + (time.perf_counter() - started) / len(together)
+                cpu_seconds = shared_cpu + (time.process_time() - cpu) / len(together)
                 for (run, random_state), loss in zip(together, losses, strict=True):
                     with random_state.active(), working_on(run.cfg):
                         report = on_epoch and functools.partial(on_epoch, run.cfg)
-                        run.end_epoch(loss, seconds, splits, report)
+                        run.end_epoch(loss, seconds, splits, report, cpu_seconds)
     results = []
     for run, _ in members:
         with working_on(run.cfg):

@@ -47,6 +47,7 @@ def save_state(
         "optimizer": optimizer.state_dict(),  # moments and step counters (fused ones too)
         "rng": _rng_states(shuffle, device),
         **{key: state[key] for key in _STATE_KEYS},
+        "train_cpu_seconds": state.get("train_cpu_seconds", float("nan")),
     }
     torch_save_atomic(blob, path)
 
@@ -86,6 +87,8 @@ def restore(
         "epoch": int(blob["epoch"]),
         "history": list(blob["history"]),
         "train_seconds": float(blob["train_seconds"]),
+        # absent from states saved before CPU time was measured: unknown from then on
+        "train_cpu_seconds": float(blob.get("train_cpu_seconds", float("nan"))),
         "last_finite": last_finite,
     }
 

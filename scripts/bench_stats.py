@@ -1,0 +1,187 @@
+"""Simulated error rates and coverage of the statistics (docs/statistics.md, "Measured").
+
+    python scripts/bench_stats.py --studies 2000            # every section
+    python scripts/bench_stats.py --section mcb --studies 500
+
+Sections of this part (comparisons with the best, `ablation.stats.best`):
+
+- ``mcb``: family-wise error under a global null (24 configurations x 3 seeds, the best
+  chosen from the data): our claims against the old paired t-tests with Holm; also
+  with run noise that differs between configurations (MCB pools it).
+- ``equivalence``: how often a configuration exactly one margin below the best is
+  called equivalent (must be at most alpha), and how often true twins are.
+- ``mcb_coverage``: simultaneous coverage of the bounds of every configuration.
+- ``improvement``: coverage of the P(improvement) interval with ties (10,000 test
+  images), and its value under a null on validation and on test.
+
+Each line prints the rate, its Monte Carlo standard error and the promise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from ablation.stats.best import comparisons, improvement_interval, mcb  # noqa: E402
+from ablation.stats.compare import holm, paired_p  # noqa: E402
+
+ALPHA = 0.05
+PP = 0.01  # one percentage point, as a fraction
+
+
+def _study(rng, means, seeds, run_sd, seed_sd=0.3 * PP):
+    """Scores of one study: configuration mean + seed effect + run noise (seed x config)."""
+    k = len(means)
+    run_sd = np.broadcast_to(run_sd, (k,))
+    y = means[:, None] + rng.normal(0, seed_sd, seeds)[None, :]
+    return y + rng.normal(0, 1, (k, seeds)) * run_sd[:, None]
+
+
+def _frame(y):
+    k, seeds = y.shape
+    return pd.DataFrame(
+        {
+            "config": np.repeat(np.arange(k), seeds),
+            "seed": np.tile(np.arange(seeds), k),
+            "score": y.ravel(),
+        }
+    )
+
+
+def _claims(y, margin):
+    table = mcb(_frame(y), ALPHA)
+    best = int(np.argmax(y.mean(axis=1)))
+    return table, best, comparisons(table, best, margin)
+
+
+def _old_holm_worse(y):
+    """The previous rule: paired t-tests of each against the arg-max, Holm, any rejection."""
+    best = int(np.argmax(y.mean(axis=1)))
+    d = y[best][None, :] - np.delete(y, best, axis=0)
+    p = paired_p(d.mean(axis=1), d.std(axis=1, ddof=1), np.full(len(d), y.shape[1]))
+    return bool((holm(p) < ALPHA).any())
+
+
+def _rate(hits, n):
+    rate = hits / n
+    return rate, np.sqrt(max(rate * (1 - rate), 1e-12) / n)
+
+
+def _line(name, hits, n, promise):
+    rate, se = _rate(hits, n)
+    print(f"  {name:<62} {rate:6.3f} (MC se {se:.3f})   {promise}")
+
+
+def bench_mcb(rng, studies, configs=24, seeds=3):
+    """Family-wise error of the comparisons with the best under a global null."""
+    print(f"[mcb] global null, {configs} configurations x {seeds} seeds, {studies} studies")
+    margin = 0.5 * PP
+    for label, run_sd in [
+        ("run noise sd 0.1 pp, equal", 0.1 * PP),
+        ("run noise sd 0.05-0.2 pp, unequal", np.linspace(0.05, 0.2, configs) * PP),
+    ]:
+        mcb_errors = old_errors = 0
+        for _ in range(studies):
+            y = _study(rng, np.zeros(configs), seeds, run_sd)
+            _, best, claim = _claims(y, margin)
+            mcb_errors += bool((claim == "worse").any() or claim[best] == "better")
+            old_errors += _old_holm_worse(y)
+        _line(f"ours: any 'worse' or 'better' ({label})", mcb_errors, studies, f"<= {ALPHA}")
+        _line(f"old paired t + Holm: any 'worse' ({label})", old_errors, studies, "(was 0.10-0.12)")
+
+
+def bench_equivalence(rng, studies, configs=24, seeds=3):
+    """Equivalence claims at the margin's edge (false) and between twins (true)."""
+    margin, run_sd = 0.5 * PP, 0.1 * PP  # the default analysis.equivalence_margin
+    print(f"[equivalence] margin {margin / PP:g} pp, run noise sd 0.1 pp, {studies} studies")
+    edge = twins = 0
+    for _ in range(studies):
+        means = np.full(configs, -margin)
+        means[0] = 0.0  # one best, every other exactly one margin below it
+        _, best, claim = _claims(_study(rng, means, seeds, run_sd), margin)
+        edge += bool((claim.drop(0, errors="ignore") == "equivalent").any()) if best == 0 else 0
+        means = np.zeros(configs)
+        means[2:] = -2 * PP  # two twins ahead, the rest far behind
+        _, best, claim = _claims(_study(rng, means, seeds, run_sd), margin)
+        twins += bool(claim[1 - best] == "equivalent") if best in (0, 1) else 0
+    _line("any configuration one margin below called 'equivalent'", edge, studies, f"<= {ALPHA}")
+    _line("the true twin of the best called 'equivalent' (power)", twins, studies, "as high")
+
+
+def bench_mcb_coverage(rng, studies, configs=24, seeds=3):
+    """Simultaneous coverage of mu_i - max_{j != i} mu_j by the MCB intervals."""
+    print(f"[mcb_coverage] {configs} configurations spread over 1 pp, {seeds} seeds")
+    means = np.linspace(-1, 0, configs) * PP
+    means[-3:] = 0.0  # three tied at the top
+    truth = np.array([means[i] - np.delete(means, i).max() for i in range(configs)])
+    covered = 0
+    for _ in range(studies):
+        table = mcb(_frame(_study(rng, means, seeds, 0.1 * PP)), ALPHA).sort_index()
+        low, high = table["mcb_low"].to_numpy(), table["mcb_high"].to_numpy()
+        covered += bool(((low <= truth + 1e-15) & (truth <= high + 1e-15)).all())
+    _line("all intervals cover at once", covered, studies, f">= {1 - ALPHA - 0.02:.2f}")
+
+
+def bench_improvement(rng, studies, seeds=3, images=10_000):
+    """P(improvement): coverage with ties, and its level under a null, validation vs test."""
+    print(f"[improvement] test accuracy on {images} images (ties happen), {seeds} seeds")
+    for gap in (0.0, 0.1 * PP, 0.3 * PP):
+        # per seed: shared model quality (sd 0.1 pp) + evaluation noise of each split
+        quality = rng.normal(0, 0.1 * PP, (studies, seeds, 2))
+        p = 0.98 + quality + np.array([gap, 0.0])
+        test = rng.binomial(images, np.clip(p, 0, 1)) / images
+        d = test[..., 0] - test[..., 1]
+        big = rng.normal(0, 0.1 * PP, (200_000, 2)) + np.array([gap, 0.0])
+        big = rng.binomial(images, np.clip(0.98 + big, 0, 1)) / images
+        diff = big[:, 0] - big[:, 1]
+        theta = (diff > 0).mean() + 0.5 * (diff == 0).mean()
+        wins, ties = (d > 0).sum(axis=1), (d == 0).sum(axis=1)
+        _, low, high = improvement_interval(wins, ties, np.full(studies, seeds), 1 - ALPHA)
+        covered = int(((low <= theta) & (theta <= high)).sum())
+        _line(f"interval covers P(win)+P(tie)/2 = {theta:.3f} (gap {gap / PP:g} pp)",
+              covered, studies, f">= {1 - ALPHA - 0.02:.2f}")  # fmt: skip
+    configs = 24
+    on_validation = on_test = 0.0
+    for _ in range(studies):
+        quality = rng.normal(0, 0.1 * PP, (configs, seeds))
+        val = rng.binomial(images, 0.98 + quality) / images
+        test = rng.binomial(images, 0.98 + quality) / images
+        best = int(np.argmax(val.mean(axis=1)))
+        others = np.delete(np.arange(configs), best)
+        dv, dt = val[best] - val[others], test[best] - test[others]
+        on_validation += ((dv > 0) + 0.5 * (dv == 0)).mean() / studies
+        on_test += ((dt > 0) + 0.5 * (dt == 0)).mean() / studies
+    print(f"  null, mean P(improvement) counted on validation {on_validation:.3f}, "
+          f"on test {on_test:.3f}   (truth 0.5; test shares each model's quality)")  # fmt: skip
+
+
+SECTIONS = {
+    "mcb": bench_mcb,
+    "equivalence": bench_equivalence,
+    "mcb_coverage": bench_mcb_coverage,
+    "improvement": bench_improvement,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--studies", type=int, default=2000, help="simulated studies per line")
+    parser.add_argument("--section", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--seed", type=int, default=20)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    for name in args.section or SECTIONS:
+        started = time.perf_counter()
+        SECTIONS[name](rng, args.studies)
+        print(f"  ({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
