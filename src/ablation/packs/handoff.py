@@ -83,7 +83,7 @@ def finish_run(
         return
     args = [json.dumps(config), data, output.metrics, output.model, output.confusion, state]
     subprocess.run(
-        [sys.executable, "-m", "ablation.runs", *args, log_file, str(threads)], check=True
+        [sys.executable, "-m", "ablation.training.job", *args, log_file, str(threads)], check=True
     )
 
 
