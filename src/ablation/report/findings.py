@@ -159,6 +159,17 @@ def early_stopping(board: pd.DataFrame, final: pd.DataFrame, level: str) -> list
     ]
 
 
+def _mdd_range(tested: pd.DataFrame) -> str:
+    """The median detectable difference over the spread's 95% interval, where known."""
+    if "mdd_low" not in tested or tested["mdd_low"].isna().all():
+        return ""
+    low, high = tested["mdd_low"].median(), tested["mdd_high"].median()
+    return (
+        f"; the spread known only within its 95% interval, {points(low, sign=False)} "
+        f"to {points(high, sign=False)}"
+    )
+
+
 def seeds(board: pd.DataFrame) -> list[str]:
     """How many seeds would separate the leading configurations (`ablation.stats.power`)."""
     if board.empty or "seeds_needed" not in board or board["n"].max() < 1:
@@ -173,7 +184,8 @@ def seeds(board: pd.DataFrame) -> list[str]:
             f"With {_plural(int(tested['n_pairs'].max()), 'seed')}, the smallest difference "
             f"the paired test detects with 80% power is {points(tested['mdd'].min(), sign=False)}"
             f" (median over {_plural(len(tested), 'comparison')}: "
-            f"{points(tested['mdd'].median(), sign=False)})."
+            f"{points(tested['mdd'].median(), sign=False)}"
+            f"{_mdd_range(tested)})."
         )
     if plan["seeds_total"] > plan["seeds_run"]:
         text.append(

@@ -162,6 +162,15 @@ def seed_count(value: Any) -> str:
     return str(int(value))
 
 
+def seed_range(row: Any) -> str:
+    """Seeds needed over the sd's interval, `4-19`; the single figure on older boards."""
+    low, high = row.get("seeds_needed_low"), row.get("seeds_needed_high")
+    if is_missing(low) or is_missing(high):
+        return seed_count(row.get("seeds_needed"))
+    low, high = seed_count(low), seed_count(high)
+    return low if low == high else f"{low}–{high}"
+
+
 def probability(value: Any, low: Any, high: Any) -> str:
     """A probability with its interval: `67% [9%, 99%]`; a dash when there is none."""
     if is_missing(value):
@@ -198,5 +207,6 @@ FILTERS = {
     "metric_change": metric_change,
     "metric_interval": metric_interval,
     "seed_count": seed_count,
+    "seed_range": seed_range,
     "probability": probability,
 }

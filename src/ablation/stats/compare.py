@@ -63,6 +63,10 @@ configuration, best first:
   ``mdd``: the smallest difference the paired test detects with 80 % power at
   these seeds; ``seeds_needed``: seeds that would resolve the observed difference
   (``inf``: more than `ablation.stats.power.MAX_SEEDS`). See `ablation.stats.power`.
+- ``diff_shrunk``: ``diff_from_best`` shrunk towards zero (empirical Bayes), since the
+  best was chosen from the same data; ``mdd_low``, ``mdd_high`` and
+  ``seeds_needed_low``, ``seeds_needed_high``: the detectable difference and the seeds
+  that resolve ``diff_shrunk``, over the 95 % interval of the differences' sd.
 """
 
 from __future__ import annotations
@@ -197,7 +201,8 @@ def _board(
         "diff_ci_high", "test_diff_from_best", "n_pairs", "p_value", "p_holm", "tested",
         "mcb_low", "mcb_high", "comparison", "equivalence_margin",
         "indistinguishable_from_best", "is_best", "p_improvement", "p_improvement_low",
-        "p_improvement_high", "mdd", "seeds_needed",
+        "p_improvement_high", "mdd", "seeds_needed", "diff_shrunk", "mdd_low", "mdd_high",
+        "seeds_needed_low", "seeds_needed_high",
     ]  # fmt: skip
     return board[columns]
 
@@ -291,4 +296,27 @@ def _with_power(board: pd.DataFrame, confidence: float, alpha: float) -> pd.Data
     board["seeds_needed"] = np.where(
         tested, power.seeds_needed(board["diff_from_best"], board["diff_std"], level), np.nan
     )
+    return _with_planning_ranges(board, tested, level, confidence)
+
+
+def _with_planning_ranges(
+    board: pd.DataFrame, tested: pd.Series, level: float, confidence: float
+) -> pd.DataFrame:
+    """The detectable difference and seeds needed as ranges over the sd's interval.
+
+    Seeds needed plan for the shrunk difference (`power.shrunk_differences`), not the
+    observed gap to a best chosen from the same data.
+    """
+    sd_low, sd_high = power.sd_interval(board["diff_std"], board["n_pairs"], confidence)
+    se = board["diff_std"] / np.sqrt(board["n_pairs"].where(board["n_pairs"] > 0))
+    others = tested & ~board["is_best"].astype(bool)
+    shrunk = power.shrunk_differences(board["diff_from_best"].where(others), se.where(others))
+    board["diff_shrunk"] = shrunk
+    for end, sd in (("low", sd_low), ("high", sd_high)):
+        board[f"mdd_{end}"] = np.where(
+            tested, power.min_detectable_difference(sd, board["n_pairs"], level), np.nan
+        )
+        board[f"seeds_needed_{end}"] = np.where(
+            others, power.seeds_needed(shrunk, sd, level), np.nan
+        )
     return board.drop(columns=["wins", "ties", "n_test_pairs"])

@@ -6,8 +6,9 @@ seeds both have, `ablation.stats.compare`):
 - Minimum detectable difference (``mdd``): the smallest true mean difference that
   a two-sided paired t-test over the ``n`` seeds run would detect with probability
   ``power`` (80 %), given the observed standard deviation of the differences:
-  ``mdd = d(n) * sd`` where ``d(n)`` is the effect size (Cohen's d of the pairs)
-  that `statsmodels.stats.power.TTestPower` solves for.
+  ``mdd = d(n) * sd`` where ``d(n)`` is the effect size (Cohen's d of the pairs) at
+  which the exact power (noncentral t, both tails) reaches 80 %, found by a checked
+  root finder (`detectable_effect`).
 - Seeds needed (``seeds_needed``): the smallest number of seeds at which the same
   test would detect the *observed* mean difference with that power (observed
   difference and spread taken as the truth: a planning figure, not a promise).
@@ -32,8 +33,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.power import TTestPower
+from scipy import optimize, stats
 
 POWER = 0.8
 MAX_SEEDS = 1000  # beyond this, `seeds_needed` is reported as infinite
@@ -41,14 +41,28 @@ MAX_SEEDS = 1000  # beyond this, `seeds_needed` is reported as infinite
 
 @functools.lru_cache(maxsize=256)
 def detectable_effect(n: int, alpha: float, power: float = POWER) -> float:
-    """Cohen's d a two-sided paired t-test over `n` pairs detects with `power` (NaN if n < 2)."""
+    """Cohen's d a two-sided paired t-test over `n` pairs detects with `power` (NaN if n < 2).
+
+    The root of the exact power (`ttest_power`) found by Brent's method on a bracket
+    that holds it, then checked: a root whose power misses `power` raises instead of
+    being reported (statsmodels' solver returns such roots silently, e.g. d = 5.5 for
+    n = 3 at alpha = 0.05/15, where the exact answer is 12.7).
+    """
     if n < 2:
         return math.nan
-    return float(
-        TTestPower().solve_power(
-            effect_size=None, nobs=n, alpha=alpha, power=power, alternative="two-sided"
-        )
-    )
+
+    def gap(effect: float) -> float:
+        return float(ttest_power(np.array(effect), np.array(float(n)), alpha)) - power
+
+    high = 1.0
+    while gap(high) < 0:  # power rises with the effect: double until it brackets
+        high *= 2
+        if high > 1e6:
+            raise ArithmeticError(f"no effect reaches power {power} at n={n}, alpha={alpha}")
+    effect = optimize.brentq(gap, 0.0, high, xtol=1e-10, rtol=1e-12)
+    if abs(gap(effect)) > 1e-6:
+        raise ArithmeticError(f"power root check failed at n={n}, alpha={alpha}: d={effect}")
+    return float(effect)
 
 
 def min_detectable_difference(
@@ -72,15 +86,17 @@ def min_detectable_difference(
 
 
 def ttest_power(effect: np.ndarray, n: np.ndarray, alpha: float) -> np.ndarray:
-    """Power of a two-sided one-sample (paired) t-test, as `TTestPower.power` computes it."""
+    """Exact power of a two-sided one-sample (paired) t-test: the noncentral t's two tails.
+
+    The lower tail P(T < -c | nc) is computed as P(T > c | -nc), which scipy evaluates
+    where its cdf far in the tail returns NaN; no tail falls back to a normal
+    approximation (a whole-power fallback was wrong both ways at 3-5 seeds).
+    """
+    effect, n = np.asarray(effect, dtype=float), np.asarray(n, dtype=float)
     df = n - 1.0
     crit = stats.t.isf(alpha / 2, df)
     nc = effect * np.sqrt(n)
-    exact = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
-    # scipy's noncentral t returns NaN far in its tail (large df and nc, power near 1):
-    # there the normal approximation is exact to many digits
-    normal = stats.norm.sf(crit - nc) + stats.norm.cdf(-crit - nc)
-    return np.where(np.isnan(exact), normal, exact)
+    return stats.nct.sf(crit, df, nc) + stats.nct.sf(crit, df, -nc)
 
 
 def seeds_needed(
@@ -117,6 +133,40 @@ def _first_n(effect: np.ndarray, alpha: float, power: float, max_seeds: int) -> 
         ok = ttest_power(effect, mid, alpha) >= power
         high, low = np.where(ok, mid, high), np.where(ok, low, mid)
     return np.where(enough, high, np.inf)
+
+
+def sd_interval(
+    sd: np.ndarray | pd.Series, n: np.ndarray | pd.Series, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """The chi-square interval of a standard deviation estimated from `n` values, element-wise.
+
+    With 3 seeds the sd has 2 degrees of freedom and its 95 % interval spans about x0.5
+    to x6 of the estimate: a plan from the estimate alone hides that.
+    """
+    sd, df = np.asarray(sd, dtype=float), np.asarray(n, dtype=float) - 1
+    tail = (1 - confidence) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = sd * np.sqrt(df / stats.chi2.isf(tail, df))
+        high = sd * np.sqrt(df / stats.chi2.ppf(tail, df))
+    return np.where(df > 0, low, np.nan), np.where(df > 0, high, np.nan)
+
+
+def shrunk_differences(diff: np.ndarray | pd.Series, se: np.ndarray | pd.Series) -> np.ndarray:
+    """Differences from the best shrunk towards zero (positive-part James-Stein, normal means).
+
+    The observed gaps to a best chosen from the same data are inflated by the choice;
+    an empirical-Bayes estimate pulls each towards zero by its share of noise,
+    ``tau^2 / (tau^2 + se_i^2)`` with ``tau^2 = max(0, mean(diff^2 - se^2))``, so a plan
+    built on it errs towards more seeds, not fewer.
+    """
+    diff, se = np.asarray(diff, dtype=float), np.asarray(se, dtype=float)
+    known = np.isfinite(diff) & np.isfinite(se)
+    if not known.any():
+        return np.full(diff.shape, np.nan)
+    tau2 = max(float(np.mean(diff[known] ** 2 - se[known] ** 2)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(se > 0, tau2 / (tau2 + se**2), 1.0)
+    return np.where(known, diff * factor, np.nan)
 
 
 def probability_of_improvement(
