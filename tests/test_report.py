@@ -104,6 +104,16 @@ def test_findings_come_from_the_tables(tables):
     assert any("1 training anomaly was flagged in 1 run: 1 loss spike" in s for s in sentences)
 
 
+def test_regularization_findings_quote_the_holm_p_at_the_study_level(tables):
+    """The sentence quotes the adjusted p the table shows (0.04, raw 0.01), against alpha."""
+    dropout = [s for s in headline_findings(inputs_of(tables), len(EXPECTED)) if "Dropout 0.2" in s]
+    assert "12 paired runs and 3 seeds" in dropout[0]
+    assert "Holm-adjusted p = 0.040)" in dropout[0]  # below the default 0.05: nothing added
+    strict = headline_findings(inputs_of(tables), len(EXPECTED), alpha=0.01)
+    dropout = [s for s in strict if "Dropout 0.2" in s]
+    assert "Holm-adjusted p = 0.040, not significant at 0.01)" in dropout[0]
+
+
 def test_partial_grid_marks_missing_runs_and_configurations(tables):
     runs = tables["runs"]
     gone_config = runs[
