@@ -48,11 +48,20 @@ def test_the_payload_holds_every_run_and_milestone(made):
 def test_comparison_words_use_the_leaderboards_terms():
     best = {"is_best": True, "dataset": "mnist", "selection_mean": 0.98, "mean": 0.975}
     assert comparison_words(best, 0.05).startswith("The best configuration of mnist")
-    close = {"indistinguishable_from_best": True, "diff_from_best": 0.001, "p_holm": 0.4}
-    assert comparison_words(close, 0.05).startswith("≈ best")
+    assert "not resolved better" in comparison_words({**best, "comparison": "unresolved"}, 0.05)
+    assert "; better than every" in comparison_words({**best, "comparison": "better"}, 0.05)
+    row = {"diff_from_best": 0.001, "equivalence_margin": 0.005, "tested": True}
+    close = {**row, "comparison": "equivalent"}
+    assert comparison_words(close, 0.05).startswith("Equivalent to the best within the ±0.50 pp")
     assert "0.10 pp behind the best" in comparison_words(close, 0.05)
-    worse = {"diff_from_best": 0.02, "p_holm": 0.001, "tested": True}
-    assert comparison_words(worse, 0.05).startswith("Worse than the best (p < 0.05)")
+    open_ = comparison_words({**row, "comparison": "unresolved"}, 0.05)
+    assert open_.startswith("Unresolved: at these seeds neither worse")
+    worse = {**row, "diff_from_best": 0.02, "comparison": "worse"}
+    assert comparison_words(worse, 0.01).startswith("Worse than the best (simultaneous")
+    assert "family-wise error 0.01" in comparison_words(worse, 0.01)
+    # an older board without the MCB column reads its flags: never "as good"
+    old = {"indistinguishable_from_best": True, "tested": True, "diff_from_best": 0.001}
+    assert comparison_words(old, 0.05).startswith("Unresolved")
     assert comparison_words({"tested": False}, 0.05).startswith("Not tested")
 
 

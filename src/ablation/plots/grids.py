@@ -40,8 +40,8 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
     Returns
     -------
     Figure; each cell shows the mean in percent and its interval beneath; a black
-    frame marks the best configuration, a grey one those statistically
-    indistinguishable from it.
+    frame marks the best configuration, a grey one those the
+    comparisons with the best do not resolve worse (equivalent or unresolved).
     """
     if leaderboard.empty:
         return empty_figure("No configuration finished yet.")
@@ -80,7 +80,7 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
         ax.set_visible(False)
     title = (
         "Final test accuracy (%): mean over seeds [interval, clipped to 0-100]; "
-        "black frame = best, grey = indistinguishable from best"
+        "black frame = best, grey = not resolved worse than the best"
     )
     if layout.pooled:
         title += f"\neach cell: the best configuration over {_names(layout.pooled)}"

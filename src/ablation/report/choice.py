@@ -31,6 +31,8 @@ def claims(board: pd.DataFrame) -> pd.Series:
     """Each row's claim; a board without MCB columns (older results) reads its old flags."""
     if "comparison" in board:
         return board["comparison"].fillna("not tested")
+    if "indistinguishable_from_best" not in board:
+        return pd.Series("not tested", index=board.index)
     tested = board["tested"].astype(bool) if "tested" in board else True
     tied = board["indistinguishable_from_best"].astype(bool)
     return tied.map({True: "unresolved", False: "worse"}).where(tested, "not tested")

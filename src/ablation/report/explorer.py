@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ablation.axes import class_names, config_keys, format_number, label, ordered
-from ablation.report.formatting import p_value, pct, points, probability
+from ablation.report.choice import claims
+from ablation.report.formatting import pct, points, probability
 from ablation.report.inputs import ReportInputs
 
 # The metrics the chart builder offers: key -> (label, whether it is a share of images).
@@ -189,29 +190,46 @@ def _code(values: list, value: Any) -> int:
 
 
 def comparison_words(row: Mapping[str, Any], alpha: float) -> str:
-    """How a configuration compares with the best of its dataset, in the leaderboard's terms."""
+    """How a configuration compares with the best of its dataset, in the leaderboard's terms.
+
+    The claim is the leaderboard's ``comparison`` (simultaneous comparisons with the best
+    over seeds, `ablation.stats.best`); older boards without it read their old flags.
+    """
     within = f" of {row['dataset']}" if row.get("dataset") is not None else ""
-    behind = points(row.get("diff_from_best"), sign=False)
-    p = p_value(row.get("p_holm"))
+    claim = claims(pd.DataFrame([dict(row)])).iloc[0]
     if row.get("is_best"):
+        resolved = (
+            "better than every other configuration"
+            if claim == "better"
+            else "not resolved better than every other configuration"
+        )
         return (
             f"The best configuration{within}: the highest mean validation accuracy "
-            f"({pct(row.get('selection_mean'))}); test accuracy {pct(row.get('mean'))}."
+            f"({pct(row.get('selection_mean'))}); test accuracy {pct(row.get('mean'))}; "
+            f"{resolved} (family-wise error {alpha:g})."
         )
     if row.get("unranked"):
         return "No validation: its runs have no validation split, so it is never ranked."
-    if row.get("tested") is False:
-        return "Not tested: fewer than two shared seeds, so no paired t-test against the best."
+    if claim == "not tested":
+        return "Not tested: fewer than two seeds with a score, so no comparison with the best."
+    margin = points(row.get("equivalence_margin"), sign=False)
+    behind = points(row.get("diff_from_best"), sign=False)
     wins = probability(
         row.get("p_improvement"), row.get("p_improvement_low"), row.get("p_improvement_high")
     )
     detail = (
-        f"{behind} behind the best{within} on validation accuracy (paired over seeds), "
-        f"p (Holm) = {p}; P(best wins a new seed) = {wins}."
+        f"{behind} behind the best{within} on validation accuracy (mean over seeds); "
+        f"P(best wins a new seed, counted on test) = {wins}."
     )
-    if row.get("indistinguishable_from_best"):
-        return f"≈ best: a paired t-test cannot tell it from the best (p ≥ {alpha:g}): {detail}"
-    return f"Worse than the best (p < {alpha:g}): {detail}"
+    lead = {
+        "worse": f"Worse than the best (simultaneous comparisons, family-wise error {alpha:g})",
+        "equivalent": f"Equivalent to the best within the ±{margin} margin",
+        "unresolved": (
+            f"Unresolved: at these seeds neither worse than the best nor within the "
+            f"±{margin} margin"
+        ),
+    }.get(claim, claim)
+    return f"{lead}: {detail}"
 
 
 def confusion_matrices(
