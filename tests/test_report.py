@@ -277,3 +277,4 @@ def test_regularization_table_reads_accuracies_in_percent_and_points(tables):
     accuracy = next(r for r in rows_of(html, "regularization-table") if "final test accuracy" in r)
     assert "95.50%" in accuracy and "96.00%" in accuracy and "+0.50 pp" in accuracy
     assert "[+0.10, +0.90] pp" in accuracy and "0.9" + "55" not in accuracy
+    assert "0.040" in accuracy and "0.010" not in accuracy  # the Holm p, not the raw one
