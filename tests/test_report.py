@@ -104,6 +104,16 @@ def test_findings_come_from_the_tables(tables):
     assert any("1 training anomaly was flagged in 1 run: 1 loss spike" in s for s in sentences)
 
 
+def test_regularization_findings_quote_the_holm_p_at_the_study_level(tables):
+    """The sentence quotes the adjusted p the table shows (0.04, raw 0.01), against alpha."""
+    dropout = [s for s in headline_findings(inputs_of(tables), len(EXPECTED)) if "Dropout 0.2" in s]
+    assert "12 paired runs and 3 seeds" in dropout[0]
+    assert "Holm-adjusted p = 0.040)" in dropout[0]  # below the default 0.05: nothing added
+    strict = headline_findings(inputs_of(tables), len(EXPECTED), alpha=0.01)
+    dropout = [s for s in strict if "Dropout 0.2" in s]
+    assert "Holm-adjusted p = 0.040, not significant at 0.01)" in dropout[0]
+
+
 def test_partial_grid_marks_missing_runs_and_configurations(tables):
     runs = tables["runs"]
     gone_config = runs[
@@ -267,3 +277,4 @@ def test_regularization_table_reads_accuracies_in_percent_and_points(tables):
     accuracy = next(r for r in rows_of(html, "regularization-table") if "final test accuracy" in r)
     assert "95.50%" in accuracy and "96.00%" in accuracy and "+0.50 pp" in accuracy
     assert "[+0.10, +0.90] pp" in accuracy and "0.9" + "55" not in accuracy
+    assert "0.040" in accuracy and "0.010" not in accuracy  # the Holm p, not the raw one

@@ -45,9 +45,9 @@ def headline_findings(
         text += cheapest_equivalent(board, _of_dataset(inputs.runs, name))
         sentences += [f"On {name}, {t[0].lower()}{t[1:]}" for t in text] if name else text
     sentences += seeds(inputs.leaderboard)
-    sentences += strongest_factor(inputs.anova, inputs.marginal_means)
+    sentences += strongest_factor(inputs.anova, inputs.marginal_means, alpha)
     sentences += overfitting(inputs.overfitting, level)
-    sentences += regularization(inputs.regularization_effects, level)
+    sentences += regularization(inputs.regularization_effects, level, alpha)
     sentences += more_data(inputs.datasize_worth, level)
     sentences += transfer(inputs.rank_agreement, inputs.transfer_findings, level)
     sentences += divergence(inputs.overfitting, inputs.anomalies)
@@ -195,17 +195,17 @@ def seeds(board: pd.DataFrame) -> list[str]:
     return text
 
 
-def strongest_factor(anova: pd.DataFrame, marginal: pd.DataFrame) -> list[str]:
+def strongest_factor(anova: pd.DataFrame, marginal: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """Which choice matters most and which interact, from the factorial model."""
     if anova.empty or anova["kind"].isna().all():
         return _marginal_spread(marginal) + _anova_note(anova)
     text = []
     for dataset, part in anova.groupby("dataset") if "dataset" in anova else [(None, anova)]:
-        text += _anova_sentences(part, f" on {dataset}" if dataset else "")
+        text += _anova_sentences(part, f" on {dataset}" if dataset else "", alpha)
     return text
 
 
-def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
+def _anova_sentences(table: pd.DataFrame, where: str, alpha: float) -> list[str]:
     main = table[table["kind"] == "main"].sort_values("partial_omega_sq", ascending=False)
     if main.empty:
         return _anova_note(table)
@@ -223,18 +223,18 @@ def _anova_sentences(table: pd.DataFrame, where: str) -> list[str]:
         text += f" and {_subject(low['term'])} least ({_effect(low, residual_df)})"
     text = [text + "; F-tests give p-values, not intervals."]
     pairs = table[table["kind"] == "interaction"]
-    strong = pairs[pairs["p_holm"] < 0.05].sort_values("partial_omega_sq", ascending=False)
+    strong = pairs[pairs["p_holm"] < alpha].sort_values("partial_omega_sq", ascending=False)
     if len(strong):
         listed = "; ".join(
             f"{_pair_label(r['term'])} ({_effect(r, residual_df)})"
             for _, r in strong.head(3).iterrows()
         )
         more = f"; and {len(strong) - 3} more pairs (Factor effects)" if len(strong) > 3 else ""
-        text.append(f"These choices interact (Holm-corrected p < 0.05): {listed}{more}.")
+        text.append(f"These choices interact (Holm-corrected p < {alpha:g}): {listed}{more}.")
     elif len(pairs):
         text.append(
             f"No two-way interaction is significant (all {_plural(len(pairs), 'pair')} "
-            f"Holm-corrected p \u2265 0.05, n = {n} runs)."
+            f"Holm-corrected p \u2265 {alpha:g}, n = {n} runs)."
         )
     return text + _anova_note(table)
 
@@ -332,7 +332,7 @@ def overfitting(per_run: pd.DataFrame, level: str = "95%") -> list[str]:
     return [text + "."]
 
 
-def regularization(effects: pd.DataFrame, level: str) -> list[str]:
+def regularization(effects: pd.DataFrame, level: str, alpha: float = 0.05) -> list[str]:
     if effects.empty:
         return []
     text = []
@@ -347,20 +347,26 @@ def regularization(effects: pd.DataFrame, level: str) -> list[str]:
         name = f"On {dataset}, {name.lower()}" if dataset is not None else name
         sentence = (
             f"{name} {strength:g} changed final test accuracy by {points(acc['mean_delta'])} "
-            f"on average over {_plural(int(acc['n_pairs']), 'paired run')}"
+            f"on average over {_plural(int(acc['n_pairs']), 'paired run')} "
+            f"and {_plural(int(acc['n_seeds']), 'seed')}"
         )
         if not is_missing(acc["ci_low"]):
             sentence += (
                 f" ({level} interval {points_interval(acc['ci_low'], acc['ci_high'])}, "
-                f"p {_p_clause(acc['p_value'])})"
+                f"Holm-adjusted p {_p_clause(acc['p_holm'])}{_unless_significant(acc, alpha)})"
             )
         else:
-            sentence += " (too few pairs for an interval)"
+            sentence += " (too few seeds for an interval)"
         if "final_gap_accuracy" in by_metric.index:
             gap = by_metric.loc["final_gap_accuracy"]
             sentence += f", and the train-test accuracy gap by {points(gap['mean_delta'])}"
         text.append(sentence + ".")
     return text
+
+
+def _unless_significant(row: pd.Series, alpha: float) -> str:
+    """`, not significant at 0.05` when the adjusted p does not reach the study's level."""
+    return "" if row["p_holm"] < alpha else f", not significant at {alpha:g}"
 
 
 def divergence(per_run: pd.DataFrame, anomalies: pd.DataFrame) -> list[str]:

@@ -88,9 +88,10 @@ Metrics: ``final_gap_accuracy``, ``final_gap_loss``, ``onset_epoch``, ``overfits
 ``test_accuracy_at_best_val``. Pairs where either value is missing are left out.
 
 ``results/stats/regularization_effects.{parquet,csv}`` (`regularization_effects`):
-``regularizer``, ``level``, ``baseline_level``, ``metric``, ``n_pairs``,
+``regularizer``, ``level``, ``baseline_level``, ``metric``, ``n_pairs``, ``n_seeds``,
 ``mean_treated``, ``mean_baseline``, ``mean_delta``, ``ci_low``, ``ci_high``,
-``has_interval``, ``p_value`` (paired t-test of the deltas).
+``has_interval``, ``p_value``, ``p_holm``: as `ablation.stats.paired.paired_effects`
+(the t-test over the seeds' mean deltas; Holm over this table's rows).
 """
 
 from __future__ import annotations

@@ -10,6 +10,20 @@ are shared. Pairs never cross datasets (``dataset`` is fixed like any other axis
 and is never itself an axis of these tables: accuracies of two datasets do not
 compare). Accuracy deltas are fractions: 0.012 reads as +1.2 percentage points.
 
+The unit of replication is the *seed*, not the pair. The pairs of one seed share
+its data order and initialisation, so a seed that happens to favour a level does
+so in every configuration: treating configurations x seeds as independent pairs
+(df = pairs - 1) turns such a seed x choice interaction into a spurious effect.
+So, for each axis, level and metric, the deltas are first averaged within each
+seed over the other axes' configurations (only those run at both levels with
+that seed, which is what a pair is), and the test and interval are the one-sample
+t of those per-seed contrasts (df = seeds - 1). With the 3 to 5 seeds of a
+study this is exact for normal per-seed means, where a mixed model's
+random-effect variance would rest on too few seeds and its Wald tests assume
+large samples. The p-values are then Holm-adjusted over the *whole* output table
+(every axis, level, metric and dataset in it), so a reader may scan it for the
+``p_holm`` under the study's ``analysis.alpha``.
+
 Output tables:
 
 ``results/stats/paired_runs.parquet`` (`paired_runs`): ``axis``, ``level``,
@@ -19,10 +33,12 @@ axes, ``seed``, ``metric``, ``treated``, ``baseline``, ``delta``. Pairs where ei
 value is missing are left out.
 
 ``results/stats/paired_effects.{parquet,csv}`` (`paired_effects`): ``axis``,
-``level``, ``baseline_level``, ``dataset`` (when several), ``metric``, ``n_pairs``,
-``mean_treated``, ``mean_baseline``, ``mean_delta``, ``ci_low``, ``ci_high`` (t-interval
-of the mean delta, `ablation.stats.seeds.describe`), ``has_interval``, ``p_value``
-(paired t-test of the deltas).
+``level``, ``baseline_level``, ``dataset`` (when several), ``metric``, ``n_pairs``
+(paired runs), ``n_seeds`` (seeds with at least one pair: the replicates),
+``mean_treated``, ``mean_baseline``, ``mean_delta`` (means over seeds of the
+per-seed means), ``ci_low``, ``ci_high`` (t-interval over the seeds' mean deltas,
+`ablation.stats.seeds.describe`), ``has_interval``, ``p_value`` (t-test of the
+seeds' mean deltas against 0), ``p_holm`` (Holm over the whole table).
 
 Metrics: ``final_gap_accuracy``, ``final_gap_loss``, ``onset_epoch``, ``overfits``
 (1 for verdict overfitting, 0 for good fit or underfitting), ``final_test_accuracy``,
@@ -39,7 +55,7 @@ import pandas as pd
 
 from ablation.axes import AXES, ordered, strata_and_factors
 from ablation.config import format_value
-from ablation.stats.compare import paired_p
+from ablation.stats.compare import holm, paired_p
 from ablation.stats.seeds import describe
 
 PAIR_METRICS = (
@@ -51,8 +67,8 @@ PAIR_METRICS = (
     "test_accuracy_at_best_val",
 )
 EFFECT_COLUMNS = [
-    "n_pairs", "mean_treated", "mean_baseline", "mean_delta", "ci_low", "ci_high",
-    "has_interval", "p_value",
+    "n_pairs", "n_seeds", "mean_treated", "mean_baseline", "mean_delta", "ci_low", "ci_high",
+    "has_interval", "p_value", "p_holm",
 ]  # fmt: skip
 
 
@@ -120,7 +136,7 @@ def _pairs_of(
 
 
 def paired_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean paired change each level of each axis makes to each metric, with interval and p.
+    """Mean paired change each level of each axis makes to each metric, tested over seeds.
 
     Parameters
     ----------
@@ -130,22 +146,39 @@ def paired_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
     Returns
     -------
     The ``paired_effects`` table described in this module's docstring: per dataset,
-    axes in canonical order and levels in their order.
+    axes in canonical order and levels in their order; ``p_holm`` over all its rows.
     """
     strata = ["dataset"] if "dataset" in pairs.columns else []
     by = ["axis", "level", "baseline_level", *strata, "metric"]
     if pairs.empty:
         return pd.DataFrame(columns=[*by, *EFFECT_COLUMNS])
-    out = describe(pairs, by, "delta", confidence).rename(
-        columns={"n": "n_pairs", "mean": "mean_delta"}
+    per_seed = _seed_contrasts(pairs, by)
+    out = describe(per_seed, by, "delta", confidence).rename(
+        columns={"n": "n_seeds", "mean": "mean_delta"}
     )
-    means = pairs.groupby(by, sort=True)[["treated", "baseline"]].mean()
-    means.columns = ["mean_treated", "mean_baseline"]
-    out = out.merge(means.reset_index(), on=by, how="left")
-    out["p_value"] = paired_p(out["mean_delta"], out["std"], out["n_pairs"])
+    sums = per_seed.groupby(by, sort=True, dropna=False).agg(
+        n_pairs=("n_pairs", "sum"), mean_treated=("treated", "mean"),
+        mean_baseline=("baseline", "mean"),
+    )  # fmt: skip
+    out = out.merge(sums.reset_index(), on=by, how="left")
+    out["p_value"] = paired_p(out["mean_delta"], out["std"], out["n_seeds"])
+    out["p_holm"] = holm(out["p_value"])
     order = _level_order(out)
     out = out.iloc[np.lexsort([out["metric"], order, *(out[s] for s in strata[::-1])])]
     return out[[*by, *EFFECT_COLUMNS]].reset_index(drop=True)
+
+
+def _seed_contrasts(pairs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """One row per group of `by` and seed: the mean treated, baseline and delta of its pairs.
+
+    Averaging within a seed first makes the seed the replicate: its pairs share the
+    seed's data order, so they are not independent of one another.
+    """
+    grouped = pairs.groupby([*by, "seed"], sort=True, dropna=False)
+    return grouped.agg(
+        n_pairs=("delta", "size"), treated=("treated", "mean"),
+        baseline=("baseline", "mean"), delta=("delta", "mean"),
+    ).reset_index()  # fmt: skip
 
 
 def _level_order(table: pd.DataFrame) -> np.ndarray:
