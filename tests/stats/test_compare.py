@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from ablation.stats import holm, leaderboard, paired_p
+from ablation.stats.compare import DIVERGED_SCORE
 from stats_helpers import curve_run, final_accuracy_run, per_run, study
 
 
@@ -94,14 +95,29 @@ def test_diverged_seed_is_counted():
     from synthetic import run_metrics
 
     metrics = _runs({("relu", "adam"): [0.98, 0.97], ("tanh", "adam"): [0.95]})
-    # tanh seed 1 diverged in its first epoch: no milestone, no score
+    # tanh seed 1 diverged in its first epoch: no milestone, and it scores the lowest
     blown = run_metrics(
         activation="tanh", seed=1, running_loss=[np.inf], milestones=[], train=([], []),
         test=([], []), validation=([], []), status="diverged", diverged_epoch=1,
     )  # fmt: skip
     board = leaderboard(per_run(study(metrics, blown))).set_index("activation")
-    assert board.loc["tanh", "n_diverged"] == 1 and board.loc["tanh", "n"] == 1
+    assert board.loc["tanh", "n_diverged"] == 1 and board.loc["tanh", "n"] == 2
+    assert board.loc["tanh", "mean"] == pytest.approx((0.95 + DIVERGED_SCORE) / 2)
     assert board.loc["relu", "n_diverged"] == 0
+
+
+def test_a_run_that_diverged_late_never_keeps_its_last_finite_score():
+    # tanh beats relu on every finite milestone, but one of its three seeds diverged
+    # after them: it must rank below the configuration that always delivered
+    runs = [_val_test_run(0.97, 0.97, activation="relu", seed=s) for s in range(3)]
+    runs += [_val_test_run(0.99, 0.99, activation="tanh", seed=s) for s in range(3)]
+    metrics = study(*runs)
+    late = (metrics["activation"] == "tanh") & (metrics["seed"] == 2)
+    metrics.loc[late, "status"] = "diverged"
+    board = leaderboard(per_run(metrics))
+    assert board.iloc[0]["activation"] == "relu"
+    tanh = board.set_index("activation").loc["tanh"]
+    assert tanh["n_diverged"] == 1 and tanh["mean"] == pytest.approx(0.99 * 2 / 3)
 
 
 def _val_test_run(val_acc: float, test_acc: float, **cell):

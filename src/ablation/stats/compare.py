@@ -18,8 +18,9 @@ t-test over seeds of each configuration against the best, Holm-corrected, is kep
 a description (``p_value``, ``p_holm``); it ignores the choice of the best, so no
 claim rests on it. Studies with several datasets get one
 leaderboard per dataset (accuracies of different datasets are never pooled).
-Runs that diverged before any milestone have no score and count only in
-``n_diverged``; a diverged run's scores are those of its last finite milestone.
+A run that diverged scores ``DIVERGED_SCORE`` (0 accuracy, the lowest any run can
+score) on validation and test, whenever it diverged: its last finite milestone would
+flatter configurations that sometimes diverge. ``n_diverged`` counts them.
 
 Output tables ``results/stats/leaderboard.{parquet,csv}`` (view ``final``) and
 ``results/stats/leaderboard_early_stopping.{parquet,csv}``, one row per
@@ -79,6 +80,8 @@ import ablation.stats.power as power
 from ablation.axes import config_keys
 from ablation.stats.best import comparisons, improvement_interval, mcb
 from ablation.stats.seeds import describe
+
+DIVERGED_SCORE = 0.0  # a diverged run's accuracy in the rankings: the lowest there is
 
 # view -> (selection score, reported score): validation chooses, test reports
 VIEWS = {
@@ -168,6 +171,10 @@ def _board(
     scores = per_run.assign(
         _select=per_run[select] if has_validation else per_run[report], _report=per_run[report]
     )
+    # a diverged run delivered no model: it scores the lowest accuracy, never its last
+    # finite milestone, so a configuration that sometimes diverges ranks by what it delivers
+    diverged = scores["status"].eq("diverged")
+    scores.loc[diverged, ["_select", "_report"]] = DIVERGED_SCORE
     chosen = describe(scores, keys, "_select", confidence)[[*keys, "mean", "ci_low", "ci_high"]]
     chosen.columns = [*keys, "selection_mean", "selection_ci_low", "selection_ci_high"]
     board = describe(scores, keys, "_report", confidence).merge(chosen, on=keys)
