@@ -175,7 +175,7 @@ def _axes(t: Tables, s: Mapping[str, Any]) -> Made:
         "datasize_curve": datasize_curve(per_run, confidence),
         "datasize_worth": datasize_worth(effects),
         "rank_agreement": rank_agreement(per_run, confidence=confidence),
-        "transfer_findings": transfer_findings(t["marginal_means"], effects),
+        "transfer_findings": transfer_findings(t["marginal_means"], effects, s["alpha"]),
     }
 
 
@@ -289,7 +289,8 @@ STEPS: tuple[Step, ...] = (
     Step("analyze_anova", ("overfitting",), (), ("anova",), _anova),
     Step("analyze_factors", ("overfitting",), ("confidence",),
          ("marginal_means", "interactions"), _factors),
-    Step("analyze_axes", ("overfitting", "marginal_means", "interactions"), ("confidence",),
+    Step("analyze_axes", ("overfitting", "marginal_means", "interactions"),
+         ("confidence", "alpha"),
          ("paired_runs", "paired_effects", "interaction_strength", "datasize_curve",
           "datasize_worth", "rank_agreement", "transfer_findings"), _axes),
     Step("analyze_regularization", ("overfitting", "paired_runs"), ("confidence",),

@@ -101,14 +101,27 @@ def transfer(agreement: pd.DataFrame, findings: pd.DataFrame, level: str) -> lis
         text.append(sentence + ".")
     best = findings[findings["finding"] == "best level"] if len(findings) else findings
     if len(best):
-        holds = best.groupby("axis")["holds"].all()
-        kept = [label(a) for a, h in holds.items() if h]
-        lost = [label(a) for a, h in holds.items() if not h]
-        sentence = f"The best level of {_list(kept) or 'no choice'} is the same on every dataset"
-        if lost:
-            sentence += f"; that of {_list(lost)} is not"
-        text.append(sentence + ".")
+        text.append(_best_level_sentence(best))
     return text
+
+
+def _best_level_sentence(best: pd.DataFrame) -> str:
+    """Which axes' best level holds on every dataset, is reversed, or is not resolved."""
+    if "state" not in best:
+        best = best.assign(state=best["holds"].map({True: "holds", False: "reversed"}))
+    states = best.groupby("axis", sort=False)["state"].first()
+    kept = [label(a) for a, s in states.items() if s == "holds"]
+    flipped = [label(a) for a, s in states.items() if s == "reversed"]
+    open_ = [f"{label(a)} ({s})" for a, s in states.items() if s not in ("holds", "reversed")]
+    parts = [
+        f"the best level of {_list(kept)} is resolved and the same on every dataset"
+        if kept
+        else "",
+        f"that of {_list(flipped)} is resolved on each dataset and differs" if flipped else "",
+        f"that of {_list(open_)} cannot be told apart from the other levels" if open_ else "",
+    ]
+    sentence = "; ".join(p for p in parts if p) or "no axis has a best level to compare"
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _list(items: list[str]) -> str:

@@ -135,9 +135,11 @@ def transfer_context(agreement: pd.DataFrame, findings: pd.DataFrame) -> dict[st
             choice = label(axis)
             if kind == "paired effect":
                 choice += f" {level_text(level)} vs {level_text(part['baseline_level'].iloc[0])}"
+            state = part["state"].iloc[0] if "state" in part else None
+            if not isinstance(state, str):  # older tables: agreement only
+                state = "holds" if bool(part["holds"].all()) else "does not hold"
             rows.append(
-                {"finding": kind, "choice": choice, "by_dataset": values,
-                 "holds": bool(part["holds"].all())}
+                {"finding": kind, "choice": choice, "by_dataset": values, "state": state}
             )  # fmt: skip
     return {"agreement": agreement.to_dict("records"), "findings": rows}
 

@@ -12,10 +12,14 @@ rank and by direction.
   draw for both), recompute every configuration's mean on each dataset and the
   tau. With fewer than two shared seeds there is no interval. Means over resampled
   seeds are noisier than the real ones, so the interval leans towards less agreement.
-- Findings that hold: for each axis, the best level by marginal mean of final test
-  accuracy on each dataset (holds when it is the same level everywhere), and for
-  each level the direction of its paired effect against the axis's baseline on
-  final test accuracy (holds when the sign is the same everywhere).
+- Findings in three states: each finding is ``holds`` (resolved the same way on every
+  dataset), ``reversed`` (resolved in opposite ways on two datasets) or ``unresolved on
+  X`` (naming the datasets where the data cannot tell). A paired effect (each level
+  against the axis's baseline on final test accuracy, `ablation.stats.paired`) is
+  resolved on a dataset when its Holm-adjusted p is below ``analysis.alpha``; agreement
+  of sign alone is not transfer. The best level of an axis (by marginal mean) is
+  resolved on a dataset only when its interval lies above every other level's; the
+  best levels of datasets are compared only where each is resolved.
 
 Output tables:
 
@@ -27,7 +31,9 @@ of datasets: ``dataset_a``, ``dataset_b``, ``n_configs``, ``n_seeds``, ``tau``,
 finding and dataset: ``finding`` (``best level`` | ``paired effect``), ``axis``,
 ``level`` (the best level on that dataset, or the level compared), ``baseline_level``
 (paired effects), ``dataset``, ``value`` (the marginal mean, or the mean paired
-change), ``ci_low``, ``ci_high``, ``holds`` (the same on every dataset).
+change), ``ci_low``, ``ci_high``, ``resolved`` (on this dataset), ``state`` (``holds`` |
+``reversed`` | ``unresolved on ...``, the same on every row of one finding), ``holds``
+(``state == "holds"``).
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ AGREEMENT_COLUMNS = [
     "has_interval",
 ]  # fmt: skip
 FINDING_COLUMNS = [
-    "finding", "axis", "level", "baseline_level", "dataset", "value", "ci_low", "ci_high", "holds",
+    "finding", "axis", "level", "baseline_level", "dataset", "value", "ci_low", "ci_high",
+    "resolved", "state", "holds",
 ]  # fmt: skip
 
 
@@ -137,13 +144,16 @@ def _tau(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
-def transfer_findings(marginal_means: pd.DataFrame, paired_effects: pd.DataFrame) -> pd.DataFrame:
-    """Which findings hold on every dataset (see the module docstring).
+def transfer_findings(
+    marginal_means: pd.DataFrame, paired_effects: pd.DataFrame, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Which findings hold, are reversed or are unresolved across datasets (module docstring).
 
     Parameters
     ----------
     marginal_means : `ablation.stats.factors.marginal_means` of a study with several datasets.
     paired_effects : `ablation.stats.paired.paired_effects` of the same study.
+    alpha : level under which a paired effect's Holm-adjusted p resolves it.
 
     Returns
     -------
@@ -151,22 +161,19 @@ def transfer_findings(marginal_means: pd.DataFrame, paired_effects: pd.DataFrame
     """
     frames = []
     if "dataset" in marginal_means and len(marginal_means):
-        frames.append(_best_levels(marginal_means))
+        frames.append(_best_levels(marginal_means, paired_effects, alpha))
     if "dataset" in paired_effects and len(paired_effects):
-        frames.append(_effect_directions(paired_effects))
+        frames.append(_effect_directions(paired_effects, alpha))
     if not frames:
         return pd.DataFrame(columns=FINDING_COLUMNS)
     return pd.concat(frames, ignore_index=True)[FINDING_COLUMNS]
 
 
-def _best_levels(marginal: pd.DataFrame) -> pd.DataFrame:
+def _best_levels(marginal: pd.DataFrame, effects: pd.DataFrame, alpha: float) -> pd.DataFrame:
     rows = marginal[(marginal["metric"] == SCORE)].dropna(subset=["mean"])
     rows = rows[rows.groupby("axis")["level"].transform("nunique") > 1]
     best = rows.loc[rows.groupby(["axis", "dataset"], sort=False)["mean"].idxmax()]
-    n_datasets = marginal["dataset"].nunique()
-    same = best.groupby("axis")["level"].transform("nunique") == 1
-    whole = best.groupby("axis")["dataset"].transform("size") == n_datasets
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "finding": "best level",
             "axis": best["axis"],
@@ -176,19 +183,40 @@ def _best_levels(marginal: pd.DataFrame) -> pd.DataFrame:
             "value": best["mean"],
             "ci_low": best["ci_low"],
             "ci_high": best["ci_high"],
-            "holds": same & whole,
         }
     )
+    out["resolved"] = _best_resolved(out, rows.drop(index=best.index), effects, alpha)
+    direction = out["level"].astype(str)
+    return _with_states(out, ["axis"], direction, marginal["dataset"].unique())
 
 
-def _effect_directions(effects: pd.DataFrame) -> pd.DataFrame:
+def _best_resolved(
+    best: pd.DataFrame, others: pd.DataFrame, effects: pd.DataFrame, alpha: float
+) -> pd.Series:
+    """Whether each dataset's best level is told apart from the others.
+
+    Two levels: the paired effect between them (over seeds, Holm) is resolved. More
+    levels: conservatively, the best's interval lies above every other level's (the
+    paired effects compare each level with the baseline only).
+    """
+    runner_up = others.groupby(["axis", "dataset"])["ci_high"].max()
+    cell = pd.Series(list(zip(best["axis"], best["dataset"], strict=True)), index=best.index)
+    apart = best["ci_low"] > cell.map(runner_up).astype(float)
+    rows = effects[effects["metric"] == SCORE] if len(effects) else effects
+    if len(rows) and "dataset" in rows:
+        p = rows["p_holm"] if "p_holm" in rows else rows["p_value"]
+        sure = rows.assign(sure=(p < alpha) & np.sign(rows["mean_delta"]).ne(0))
+        counts = sure.groupby(["axis", "dataset"])["sure"].agg(["size", "all"])
+        two = counts[counts["size"] == 1]["all"]  # one level against the baseline
+        paired = cell.map(two)
+        apart = paired.where(paired.notna(), apart)
+    return apart.fillna(False).astype(bool)
+
+
+def _effect_directions(effects: pd.DataFrame, alpha: float) -> pd.DataFrame:
     rows = effects[effects["metric"] == SCORE].dropna(subset=["mean_delta"])
-    sign = np.sign(rows["mean_delta"])
-    change = [rows["axis"], rows["level"]]
-    n_datasets = effects["dataset"].nunique()
-    same = sign.groupby(change).transform("nunique").eq(1) & sign.ne(0)
-    whole = rows.groupby(["axis", "level"])["dataset"].transform("size") == n_datasets
-    return pd.DataFrame(
+    p = rows["p_holm"] if "p_holm" in rows else rows["p_value"]
+    out = pd.DataFrame(
         {
             "finding": "paired effect",
             "axis": rows["axis"],
@@ -198,6 +226,28 @@ def _effect_directions(effects: pd.DataFrame) -> pd.DataFrame:
             "value": rows["mean_delta"],
             "ci_low": rows["ci_low"],
             "ci_high": rows["ci_high"],
-            "holds": same & whole,
+            "resolved": (p < alpha) & np.sign(rows["mean_delta"]).ne(0),
         }
     )
+    direction = np.sign(out["value"]).astype(str)
+    return _with_states(out, ["axis", "level"], direction, effects["dataset"].unique())
+
+
+def _with_states(
+    rows: pd.DataFrame, finding: list[str], direction: pd.Series, datasets
+) -> pd.DataFrame:
+    """Each finding's state from its rows: holds, reversed, or unresolved on the others."""
+    states = {}
+    for key, part in rows.groupby(finding, sort=False):  # keys are tuples
+        resolved = part[part["resolved"]]
+        ways = direction[resolved.index].nunique()
+        missing = sorted(set(map(str, datasets)) - set(map(str, resolved["dataset"])))
+        if ways > 1:
+            states[key] = "reversed"
+        elif missing:
+            states[key] = "unresolved on " + ", ".join(missing)
+        else:
+            states[key] = "holds"
+    keys = pd.Series(list(zip(*(rows[k] for k in finding), strict=True)), index=rows.index)
+    rows = rows.assign(state=keys.map(states))
+    return rows.assign(holds=rows["state"].eq("holds"))
