@@ -14,6 +14,13 @@ Sections of this part (comparisons with the best, `ablation.stats.best`):
 - ``improvement``: coverage of the P(improvement) interval with ties (10,000 test
   images), and its value under a null on validation and on test.
 
+Sections of the seed as the replicate and of power:
+
+- ``paired``: one change at a time under a seed x choice interaction (no true effect):
+  the false-positive rate over seeds against the old pairs-as-replicates test.
+- ``power``: the simulated power at the exact detectable effect, n = 2-10, alpha/m
+  down to 0.05/100.
+
 Each line prints the rate, its Monte Carlo standard error and the promise.
 """
 
@@ -162,11 +169,75 @@ def bench_improvement(rng, studies, seeds=3, images=10_000):
           f"on test {on_test:.3f}   (truth 0.5; test shares each model's quality)")  # fmt: skip
 
 
+def bench_paired(rng, studies, seeds_options=(3, 5)):
+    """One change at a time under a seed x choice interaction and no true effect."""
+    import itertools
+
+    from ablation.stats.paired import paired_effects, paired_runs
+
+    grid = {"activation": ("relu", "tanh"), "hidden_size": (64, 128, 256),
+            "dropout": (0.0, 0.5), "train_size": (1000, 4000)}  # fmt: skip
+    for n_seeds in seeds_options:
+        print(f"[paired] 24 configurations x {n_seeds} seeds, seed x activation sd 0.1 pp, "
+              f"no true effect, {studies} studies")  # fmt: skip
+        cells = pd.DataFrame(
+            list(itertools.product(*grid.values(), range(n_seeds))), columns=[*grid, "seed"]
+        )
+        frames = []
+        for study in range(studies):
+            pull = cells["seed"].map(dict(enumerate(rng.normal(0, 0.1 * PP, n_seeds))))
+            accuracy = 0.95 + cells["activation"].eq("tanh") * pull
+            accuracy = accuracy + rng.normal(0, 0.02 * PP, len(cells))
+            frames.append(cells.assign(
+                dataset=f"s{study}", optimizer="adam", weight_decay=0.0,
+                final_test_accuracy=accuracy, test_accuracy_at_best_val=accuracy,
+                final_gap_accuracy=0.02, final_gap_loss=0.1, onset_epoch=np.nan,
+                verdict="good fit",
+            ))  # fmt: skip
+        pairs = paired_runs(pd.concat(frames, ignore_index=True))
+        effects = paired_effects(pairs)
+        rows = effects[(effects["axis"] == "activation")
+                       & (effects["metric"] == "final_test_accuracy")]  # fmt: skip
+        _line("false positives, over seeds (p < 0.05)", int((rows["p_value"] < ALPHA).sum()),
+              len(rows), "promise <= 0.05 + MC error")  # fmt: skip
+        old = paired_p(rows["mean_delta"], _pair_sd(pairs, rows), rows["n_pairs"])
+        _line("false positives, pairs as replicates (old)", int((old < ALPHA).sum()), len(rows),
+              "(what the report used to do)")  # fmt: skip
+
+
+def _pair_sd(pairs, rows):
+    """The sd of the per-pair deltas of each study's activation effect (the old test's)."""
+    mine = pairs[(pairs["axis"] == "activation") & (pairs["metric"] == "final_test_accuracy")]
+    return mine.groupby("dataset")["delta"].std().reindex(rows["dataset"]).to_numpy()
+
+
+def bench_power(rng, studies):
+    """The detectable effect's simulated power, n = 2-10, alpha/m down to 0.05/100."""
+    from scipy import stats
+
+    from ablation.stats.power import detectable_effect
+
+    print(f"[power] simulated power at the exact detectable effect, {studies} studies a cell")
+    worst = 0.0
+    for m in (1, 15, 100):
+        for n in range(2, 11):
+            effect = detectable_effect(n, ALPHA / m)
+            diffs = rng.normal(effect, 1.0, size=(studies, n))
+            t = diffs.mean(axis=1) / (diffs.std(axis=1, ddof=1) / np.sqrt(n))
+            power = float(np.mean(2 * stats.t.sf(np.abs(t), n - 1) < ALPHA / m))
+            worst = max(worst, abs(power - 0.8))
+        print(f"  alpha/m = 0.05/{m:<3}  n = 2-10: last power {power:.3f}")
+    se = np.sqrt(0.16 / studies)
+    print(f"  worst |power - 0.80| over 27 cells {worst:.3f} (MC se {se:.3f})   promise <= 3 se")
+
+
 SECTIONS = {
     "mcb": bench_mcb,
     "equivalence": bench_equivalence,
     "mcb_coverage": bench_mcb_coverage,
     "improvement": bench_improvement,
+    "paired": bench_paired,
+    "power": bench_power,
 }
 
 
