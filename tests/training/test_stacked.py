@@ -28,6 +28,10 @@ TWO_EPOCHS = replace(TINY, epochs=2, milestones=(1, 2))
 # tests allow float reordering of the matrix products (CPU kernels may block them by
 # shape). A wrong dropout mask or optimizer update moves weights by far more.
 TOLERANCE = 1e-5
+# Weights after two epochs: the stacked matmuls sum in another order, and Adam/RMSprop
+# divide small gradients by their own running size, which magnifies that rounding; on
+# some CPUs a weight ends 1e-5 apart (the losses still agree to 1e-5, relative).
+WEIGHT_TOLERANCE = 1e-4
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,9 @@ def assert_close_result(alone, stacked) -> None:
         if theirs["accuracy"] is not None:
             assert mine["accuracy"] == pytest.approx(theirs["accuracy"], abs=0.002)
     for name, weight in alone.model.state_dict().items():
-        assert torch.allclose(stacked.model.state_dict()[name], weight, rtol=0, atol=TOLERANCE)
+        assert torch.allclose(
+            stacked.model.state_dict()[name], weight, rtol=0, atol=WEIGHT_TOLERANCE
+        )
 
 
 def test_a_stacked_pack_equals_its_runs_alone_for_every_combination(small, stacks):
