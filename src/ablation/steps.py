@@ -53,9 +53,24 @@ class Step:
             # seaborn's strip-plot jitter draws from numpy's global generator: a fixed state
             # makes a figure the same bytes whether a rule or the partial report draws it.
             np.random.seed(0)  # noqa: NPY002 (the generator seaborn uses)
-        made = self.compute({name: tables[name] for name in self.reads}, settings)
+            from ablation import i18n
+
+            with i18n.use(settings.get("language", i18n.SOURCE)):
+                made = self.compute({name: tables[name] for name in self.reads}, settings)
+        else:
+            made = self.compute({name: tables[name] for name in self.reads}, settings)
         assert set(made) == set(self.makes), (self.name, sorted(made))
         return made
+
+
+def settings_of(step: Step, study: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings `step` uses, from a validated study config: its keys of ``analysis:``,
+    and for a figure the report's language (so a new language redraws the figures and
+    reruns no analysis)."""
+    values = {key: study["analysis"][key] for key in step.settings}
+    if step.draws:
+        values["language"] = study["report"]["language"]
+    return values
 
 
 def table_path(name: str) -> str:

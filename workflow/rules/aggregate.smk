@@ -8,8 +8,8 @@ rule aggregate_metrics:
         confusion="results/confusion.parquet",
         summary=report(
             "results/summary.csv",
-            caption="../report/summary.rst",
-            category="Tables",
+            caption=caption("summary"),
+            category=snakemake_table_category(LANGUAGE),
         ),
         summary_parquet="results/summary.parquet",
     log:

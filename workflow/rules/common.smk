@@ -6,7 +6,8 @@ import sys
 import ablation.config as study
 from ablation.packs.devices import gpu_count_setting, planned_gpus, visible_gpus
 from ablation import data, steps
-from ablation.report.figures import FIGURES
+from ablation import i18n
+from ablation.report.figures import FIGURES, snakemake_report_labels, snakemake_table_category
 
 
 def _validated(config):
@@ -24,6 +25,7 @@ def _validated(config):
 
 
 STUDY = _validated(config)
+LANGUAGE = STUDY["report"]["language"]
 CELLS = study.grid_cells(STUDY)
 # Run folder -> grid cell; the folder's depth varies (axes off their default join it).
 CELL_OF_RUN = {study.run_path(cell): cell for cell in CELLS}
@@ -95,17 +97,20 @@ def step_inputs(step):
     return {name: steps.table_path(name) for name in step.reads}
 
 
+def caption(name):
+    """The caption of `name` in `snakemake --report`, in the report's language."""
+    folder = "" if LANGUAGE == i18n.SOURCE else f"{LANGUAGE}/"
+    return f"../report/{folder}{name}.rst"
+
+
 def step_outputs(step):
     """The step's tables (with their CSV) or figures (with their caption), by name."""
     outputs = {}
     for name in step.makes:
         path = steps.output_path(step, name)
         if step.draws:
-            section = FIGURES[name].section.replace("-", " ").capitalize()
-            caption = f"../report/{name}.rst"
-            path = report(
-                path, caption=caption, category="Figures", subcategory=section
-            )
+            labels = snakemake_report_labels(name, LANGUAGE)
+            path = report(path, caption=caption(name), **labels)
         outputs[name] = path
         if name in steps.CSV_TABLES:
             outputs[f"{name}_csv"] = path.removesuffix(".parquet") + ".csv"
@@ -114,7 +119,7 @@ def step_outputs(step):
 
 def step_settings(step):
     """Only the settings a step uses: changing a threshold reruns just the steps it affects."""
-    return {key: STUDY["analysis"][key] for key in step.settings}
+    return steps.settings_of(step, STUDY)
 
 
 def final_targets():

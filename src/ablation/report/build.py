@@ -19,7 +19,7 @@ from ablation import plots, steps
 from ablation.aggregate import config_summary, run_summary
 from ablation.report.figures import FIGURES
 from ablation.report.inputs import ReportInputs, finished_digest, finished_runs
-from ablation.report.render import build_html
+from ablation.report.render import build_html, report_language
 
 __all__ = ["finished_digest", "finished_runs", "partial_report", "read_runs"]
 
@@ -58,7 +58,11 @@ def partial_report(
     else:
         from ablation.stats.analyze import analysis_defaults  # deferred: scipy is slow to import
 
-        settings = {**analysis_defaults(), **(study.get("analysis") or {})}
+        settings = {
+            **analysis_defaults(),
+            **(study.get("analysis") or {}),
+            "language": report_language(study),
+        }
         made = analyze_runs(metrics, confusion, settings)
         inputs = ReportInputs(**{k: v for k, v in made.items() if k in ReportInputs.fields()})
         figures = {name: plots.figure_bytes(made[name]) for name in FIGURES}

@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from ablation.axes import format_number
+from ablation.i18n import _, percent, percent_sign
+from ablation.i18n import number as localized
 
 DASH = "\u2013"  # en dash, for ranges
 MISSING = "\u2014"  # em dash, for values that do not exist
@@ -25,14 +27,15 @@ def is_missing(value: Any) -> bool:
 
 def pct(value: Any, digits: int = 2) -> str:
     """A fraction as a percentage: 0.98123 -> `98.12%`."""
-    return MISSING if is_missing(value) else f"{float(value) * 100:.{digits}f}%"
+    return MISSING if is_missing(value) else percent(f"{float(value) * 100:.{digits}f}")
 
 
 def points(value: Any, digits: int = 2, sign: bool = True) -> str:
     """A difference of fractions in percentage points: 0.0123 -> `+1.23 pp`."""
     if is_missing(value):
         return MISSING
-    return f"{float(value) * 100:{'+' if sign else ''}.{digits}f} pp"
+    text = f"{float(value) * 100:{'+' if sign else ''}.{digits}f}"
+    return _("{value} pp").format(value=localized(text))
 
 
 def clip_share(low: Any, high: Any) -> tuple[float, float]:
@@ -54,7 +57,7 @@ def points_interval(low: Any, high: Any) -> str:
     if is_missing(low) or is_missing(high):
         return MISSING
     low, high = clip_change(low, high)
-    return f"{points(low)} to {points(high)}"
+    return _("{low} to {high}").format(low=points(low), high=points(high))
 
 
 def interval(
@@ -73,17 +76,24 @@ def interval(
     if is_missing(low) or is_missing(high):
         return MISSING
     low, high = clip_share(low, high) if share else (float(low), float(high))
-    return f"[{low * scale:.{digits}f}, {high * scale:.{digits}f}]{unit}"
+    return _interval(f"{low * scale:.{digits}f}", f"{high * scale:.{digits}f}", unit)
+
+
+def _interval(low: str, high: str, unit: str) -> str:
+    """`[low, high]unit` in the active language: in Russian the bounds are separated by a
+    semicolon, since the comma is their decimal mark."""
+    text = _("[{low}, {high}]").format(low=localized(low), high=localized(high))
+    return text + (percent_sign() if unit == "%" else unit)
 
 
 def number(value: Any, digits: int = 3) -> str:
     """A plain number with `digits` significant digits."""
-    return MISSING if is_missing(value) else f"{float(value):.{digits}g}"
+    return MISSING if is_missing(value) else localized(f"{float(value):.{digits}g}")
 
 
 def fixed(value: Any, digits: int = 3) -> str:
     """A plain number with `digits` decimals."""
-    return MISSING if is_missing(value) else f"{float(value):.{digits}f}"
+    return MISSING if is_missing(value) else localized(f"{float(value):.{digits}f}")
 
 
 def integer(value: Any) -> str:
@@ -95,7 +105,7 @@ def p_value(value: Any) -> str:
     if is_missing(value):
         return MISSING
     value = float(value)
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return localized("< 0.001" if value < 0.001 else f"{value:.3f}")
 
 
 def seconds(value: Any) -> str:
@@ -104,12 +114,12 @@ def seconds(value: Any) -> str:
         return MISSING
     value = float(value)
     if value < 1:
-        return f"{value:.2f} s"
+        return _("{value} s").format(value=localized(f"{value:.2f}"))
     if value < 120:
-        return f"{value:.1f} s"
+        return _("{value} s").format(value=localized(f"{value:.1f}"))
     if value < 7200:
-        return f"{value / 60:.1f} min"
-    return f"{value / 3600:.2f} h"
+        return _("{value} min").format(value=localized(f"{value / 60:.1f}"))
+    return _("{value} h").format(value=localized(f"{value / 3600:.2f}"))
 
 
 def grid_value(value: Any) -> str:
@@ -139,7 +149,9 @@ def metric_change(value: Any, metric: str) -> str:
         return points(value)
     if is_missing(value):
         return MISSING
-    return f"{float(value):+.1f} epochs" if "epoch" in metric else f"{float(value):+.4f}"
+    if "epoch" in metric:
+        return _("{value} epochs").format(value=localized(f"{float(value):+.1f}"))
+    return localized(f"{float(value):+.4f}")
 
 
 def metric_interval(low: Any, high: Any, metric: str) -> str:
@@ -148,9 +160,9 @@ def metric_interval(low: Any, high: Any, metric: str) -> str:
         return MISSING
     if _share(metric):
         low, high = clip_change(low, high)
-        return f"[{low * 100:+.2f}, {high * 100:+.2f}] pp"
+        return _interval(f"{low * 100:+.2f}", f"{high * 100:+.2f}", " " + _("pp"))
     digits = 1 if "epoch" in metric else 4
-    return f"[{float(low):+.{digits}f}, {float(high):+.{digits}f}]"
+    return _interval(f"{float(low):+.{digits}f}", f"{float(high):+.{digits}f}", "")
 
 
 def seed_count(value: Any) -> str:
@@ -158,7 +170,7 @@ def seed_count(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     if math.isinf(float(value)):
-        return "too many"
+        return _("too many")
     return str(int(value))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from ablation import i18n
 from ablation import provenance as env
 from ablation.axes import CORE_AXES, config_keys, config_label, label
 from ablation.grid import run_axes
@@ -62,13 +63,32 @@ def build_html(
     data_sha256: Mapping[str, str] | None = None,
     wall_seconds: Mapping[str, float] | None = None,
 ) -> str:
-    """The report page as one HTML string (see `render_report`)."""
+    """The report page as one HTML string (see `render_report`), in the study's language."""
+    language = report_language(study)
+    with i18n.use(language):
+        return _build_html(inputs, figures, study, expected_runs, data_sha256, wall_seconds)
+
+
+def report_language(study: Mapping[str, Any]) -> str:
+    """The language of the report (``report.language``), English by default."""
+    return (study.get("report") or {}).get("language", i18n.SOURCE)
+
+
+def _build_html(
+    inputs: ReportInputs,
+    figures: Mapping[str, str | Path | bytes],
+    study: Mapping[str, Any],
+    expected_runs: Sequence[str],
+    data_sha256: Mapping[str, str] | None,
+    wall_seconds: Mapping[str, float] | None,
+) -> str:
     analysis = study.get("analysis", {}) or {}
     confidence = float(analysis.get("confidence", 0.95))
     alpha = float(analysis.get("alpha", 0.05))
     expected = grid_status(expected_runs, inputs.runs)
     board = leaderboard_rows(inputs, expected)
     context = {
+        "language": i18n.current(),
         "study": study,
         "training": study.get("training", {}),
         "dataset": study.get("data", {}).get("dataset", "mnist"),
@@ -106,11 +126,11 @@ def _header(study: Mapping[str, Any]) -> dict[str, str]:
     grid, training = study.get("grid") or {}, study.get("training") or {}
     datasets = grid.get("dataset") or [(study.get("data") or {}).get("dataset", "mnist")]
     widths = grid.get("hidden_size") or [training.get("hidden_size", 128)]
-    epochs = training.get("epochs", "?")
+    epochs = training.get("epochs", 0)
     return {
-        "datasets": " and ".join(DATASET_NAMES.get(d, d) for d in datasets),
-        "hidden": " or ".join(str(w) for w in widths),
-        "epochs": f"{epochs} epoch{'' if epochs == 1 else 's'}",
+        "datasets": i18n._(" and ").join(DATASET_NAMES.get(d, d) for d in datasets),
+        "hidden": i18n._(" or ").join(str(w) for w in widths),
+        "epochs": i18n.ngettext("{n} epoch", "{n} epochs", epochs).format(n=epochs),
     }
 
 
@@ -375,8 +395,8 @@ def _figure(name: str, image: str | Path | bytes) -> dict[str, Any]:
     info = FIGURES.get(name)
     return {
         "uri": f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
-        "title": info.title if info else name.replace("_", " "),
-        "alt": info.alt if info else name.replace("_", " "),
+        "title": i18n._(info.title) if info else name.replace("_", " "),
+        "alt": i18n._(info.alt) if info else name.replace("_", " "),
         "name": name,
     }
 
@@ -388,7 +408,10 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # The callables read the active language when called, so one environment serves all.
+    env_.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)
     env_.filters.update(FILTERS)
     env_.globals["comparison"] = comparison_badge
     return env_.get_template("summary.html")
