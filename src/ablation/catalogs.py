@@ -19,7 +19,7 @@ METHODS = [
     ("**.py", "python"),
     ("report/templates/**.html", "jinja2.ext:babel_extract"),
 ]
-OPTIONS = {"report/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
+OPTIONS = {"report/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
 
 HEADER = """\

@@ -412,6 +412,7 @@ def _template() -> jinja2.Template:
     )
     # The callables read the active language when called, so one environment serves all.
     env_.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)
+    env_.policies["ext.i18n.trimmed"] = True  # a paragraph's line breaks are not in its msgid
     env_.filters.update(FILTERS)
     env_.globals["comparison"] = comparison_badge
     return env_.get_template("summary.html")
