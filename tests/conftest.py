@@ -148,6 +148,21 @@ def planned_runs(dry_run: str) -> set[str]:
     }
 
 
+def planned_jobs(workdir, configfile) -> dict[str, int]:
+    """What a dry run would execute, as {rule: count} (every pack as `train_pack`), and
+    under "runs" the set of runs it would train."""
+    out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
+    if "Nothing to be done" in out:
+        return {}
+    stats = out.split("Job stats:")[1].split("total")[0]
+    jobs: dict = {}
+    for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M):
+        rule = "train_pack" if m[1].startswith("train_pack_") else m[1]
+        jobs[rule] = jobs.get(rule, 0) + int(m[2])
+    jobs["runs"] = planned_runs(out)
+    return jobs
+
+
 @pytest.fixture
 def close_figures():
     import matplotlib.pyplot as plt

@@ -10,24 +10,9 @@ import pytest
 import yaml
 
 from ablation.config import grid_cells, run_path, validate_config
-from conftest import TINY_STUDY, planned_runs, snakemake, write_config
+from conftest import TINY_STUDY, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
-
-
-def planned_jobs(workdir, configfile) -> dict[str, int]:
-    """What a dry run would execute, as {rule: count} (every pack as `train_pack`), and
-    under "runs" the set of runs it would train."""
-    out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
-    if "Nothing to be done" in out:
-        return {}
-    stats = out.split("Job stats:")[1].split("total")[0]
-    jobs: dict = {}
-    for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M):
-        rule = "train_pack" if m[1].startswith("train_pack_") else m[1]
-        jobs[rule] = jobs.get(rule, 0) + int(m[2])
-    jobs["runs"] = planned_runs(out)
-    return jobs
 
 
 def runs_of(study: dict, **where) -> set[str]:

@@ -10,6 +10,7 @@ import pandas as pd
 from ablation.axes import format_number
 from ablation.i18n import _, percent, percent_sign
 from ablation.i18n import number as localized
+from ablation.report.words import word
 
 DASH = "\u2013"  # en dash, for ranges
 MISSING = "\u2014"  # em dash, for values that do not exist
@@ -221,4 +222,5 @@ FILTERS = {
     "seed_count": seed_count,
     "seed_range": seed_range,
     "probability": probability,
+    "word": word,
 }
