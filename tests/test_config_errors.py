@@ -48,6 +48,11 @@ CASES = {
         "grid.optimizer",
         ["no optimizer preset named 'adamw'", "adam, rmsprop, sgd", "add a preset under"],
     ),
+    "unknown report language": (
+        set_in("report.language", "fr"),
+        "report.language",
+        ["'fr' is not allowed", "use one of: en, ru"],
+    ),
     "empty axis": (set_in("grid.seed", []), "grid.seed", ["the list is empty", "at least one"]),
     "repeated value": (
         set_in("grid.weight_decay", [0.0, 1e-4, 0.0001]),
