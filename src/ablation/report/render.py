@@ -94,7 +94,7 @@ def _build_html(
         "dataset": study.get("data", {}).get("dataset", "mnist"),
         **_class_words(inputs.runs, study),
         "header": _header(study),
-        "level": f"{confidence:.0%}",
+        "level": i18n.percent(f"{confidence * 100:.0f}"),  # 95%, in Russian 95 %
         "alpha": alpha,
         "findings": headline_findings(inputs, len(expected_runs), confidence, alpha),
         "grid": expected,
