@@ -15,10 +15,15 @@ import pandas as pd
 
 from ablation import plots
 from ablation.axes import format_number, label, ordered
+from ablation.i18n import N_, _
 from ablation.report.formatting import points
 from ablation.report.inputs import ReportInputs
+from ablation.report.words import word
 
 Tables = Mapping[str, pd.DataFrame]
+# The kinds of finding the transfer table checks (codes of ablation.stats.transfer).
+FINDINGS = {"best level": N_("best level"), "paired effect": N_("paired effect")}
+UNRESOLVED_ON = "unresolved on "  # a transfer state: "unresolved on mnist, kmnist"
 
 # name -> how it is drawn from the tables (and the confidence of the study)
 AXES_FIGURES: dict[str, Callable[[Tables, float], Any]] = {
@@ -114,9 +119,10 @@ def varied_regularizers(worth: pd.DataFrame) -> list[str]:
 
 def remedy_name(axis: str, level: Any, baseline: Any) -> str:
     """`5000 -> 50000 training images`, `dropout 0.2 (vs 0)`."""
+    values = {"axis": label(axis), "level": level_text(level), "baseline": level_text(baseline)}
     if axis == "train_size":
-        return f"{level_text(baseline)} \u2192 {level_text(level)} {label(axis)}"
-    return f"{label(axis)} {level_text(level)} (vs {level_text(baseline)})"
+        return _("{baseline} \u2192 {level} {axis}").format(**values)
+    return _("{axis} {level} (vs {baseline})").format(**values)
 
 
 def transfer_context(agreement: pd.DataFrame, findings: pd.DataFrame) -> dict[str, Any] | None:
@@ -134,14 +140,26 @@ def transfer_context(agreement: pd.DataFrame, findings: pd.DataFrame) -> dict[st
                     values[r["dataset"]] = points(r["value"])
             choice = label(axis)
             if kind == "paired effect":
-                choice += f" {level_text(level)} vs {level_text(part['baseline_level'].iloc[0])}"
+                choice = _("{axis} {level} vs {baseline}").format(
+                    axis=choice,
+                    level=level_text(level),
+                    baseline=level_text(part["baseline_level"].iloc[0]),
+                )
             state = part["state"].iloc[0] if "state" in part else None
             if not isinstance(state, str):  # older tables: agreement only
                 state = "holds" if bool(part["holds"].all()) else "does not hold"
             rows.append(
-                {"finding": kind, "choice": choice, "by_dataset": values, "state": state}
+                {"finding": kind, "finding_label": _(FINDINGS[kind]), "choice": choice,
+                 "by_dataset": values, "state": state, "state_label": state_words(state)}
             )  # fmt: skip
     return {"agreement": agreement.to_dict("records"), "findings": rows}
+
+
+def state_words(state: str) -> str:
+    """A finding's transfer state as shown: `holds`, or `unresolved on mnist, kmnist`."""
+    if state.startswith(UNRESOLVED_ON):
+        return _("unresolved on {datasets}").format(datasets=state[len(UNRESOLVED_ON) :])
+    return word(state)
 
 
 def _finding_groups(findings: pd.DataFrame):

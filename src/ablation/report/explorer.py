@@ -31,20 +31,23 @@ import numpy as np
 import pandas as pd
 
 from ablation.axes import class_names, config_keys, format_number, label, ordered
+from ablation.i18n import N_, _, number
 from ablation.report.choice import claims
 from ablation.report.formatting import pct, points, probability
 from ablation.report.inputs import ReportInputs
+from ablation.report.script_texts import explorer_texts, table_texts
+from ablation.report.words import word
 
 # The metrics the chart builder offers: key -> (label, whether it is a share of images).
 METRICS = {
-    "test_accuracy": ("test accuracy", True),
-    "validation_accuracy": ("validation accuracy", True),
-    "train_accuracy": ("train accuracy", True),
-    "test_loss": ("test loss", False),
-    "validation_loss": ("validation loss", False),
-    "train_loss": ("train loss", False),
-    "gap_accuracy": ("train-test gap (accuracy)", True),
-    "train_seconds": ("training time (s)", False),
+    "test_accuracy": (N_("test accuracy"), True),
+    "validation_accuracy": (N_("validation accuracy"), True),
+    "train_accuracy": (N_("train accuracy"), True),
+    "test_loss": (N_("test loss"), False),
+    "validation_loss": (N_("validation loss"), False),
+    "train_loss": (N_("train loss"), False),
+    "gap_accuracy": (N_("train-test gap (accuracy)"), True),
+    "train_seconds": (N_("training time (s)"), False),
 }
 VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-interpreter.js")
 SPLITS = ("train", "validation", "test")
@@ -57,7 +60,8 @@ def explorer_context(
     confidence: float,
     alpha: float,
 ) -> dict[str, Any]:
-    """What the template needs: the payload as safe JSON text and the libraries' code.
+    """What the template needs: the payload as safe JSON text, the texts of the page's
+    scripts (`ablation.report.script_texts`, in the active language) and the libraries' code.
 
     `board` are the leaderboard rows of `ablation.report.render.leaderboard_rows`
     (with ``key``, ``id`` and ``label``); `config_key` turns a row into such a key.
@@ -66,6 +70,8 @@ def explorer_context(
     return {
         "has_runs": bool(payload["runs"]["id"]),
         "data": _script_json(payload),
+        "texts": _script_json(explorer_texts()),
+        "table_texts": _script_json(table_texts()),
         "libraries": [vendor_code(name) for name in VENDOR],
     }
 
@@ -93,7 +99,7 @@ def explorer_payload(
         "level": confidence,
         "tq": _t_quantiles(len(run_rows), confidence),
         "axes": [_axis(k, levels[k]) for k in keys],
-        "metrics": [{"key": k, "label": v[0], "share": v[1]} for k, v in METRICS.items()],
+        "metrics": [{"key": k, "label": _(v[0]), "share": v[1]} for k, v in METRICS.items()],
         "runs": {
             "id": run_rows["run_id"].tolist(),
             "seed": [int(s) for s in run_rows["seed"]],
@@ -195,41 +201,78 @@ def comparison_words(row: Mapping[str, Any], alpha: float) -> str:
     The claim is the leaderboard's ``comparison`` (simultaneous comparisons with the best
     over seeds, `ablation.stats.best`); older boards without it read their old flags.
     """
-    within = f" of {row['dataset']}" if row.get("dataset") is not None else ""
+    dataset = row.get("dataset")
     claim = claims(pd.DataFrame([dict(row)])).iloc[0]
+    error = number(f"{alpha:g}")
     if row.get("is_best"):
-        resolved = (
-            "better than every other configuration"
-            if claim == "better"
-            else "not resolved better than every other configuration"
-        )
-        return (
-            f"The best configuration{within}: the highest mean validation accuracy "
-            f"({pct(row.get('selection_mean'))}); test accuracy {pct(row.get('mean'))}; "
-            f"{resolved} (family-wise error {alpha:g})."
-        )
+        return _best_words(row, dataset, claim == "better", error)
     if row.get("unranked"):
-        return "No validation: its runs have no validation split, so it is never ranked."
+        return _("No validation: its runs have no validation split, so it is never ranked.")
     if claim == "not tested":
-        return "Not tested: fewer than two seeds with a score, so no comparison with the best."
+        return _("Not tested: fewer than two seeds with a score, so no comparison with the best.")
     margin = points(row.get("equivalence_margin"), sign=False)
     behind = points(row.get("diff_from_best"), sign=False)
     wins = probability(
         row.get("p_improvement"), row.get("p_improvement_low"), row.get("p_improvement_high")
     )
-    detail = (
-        f"{behind} behind the best{within} on validation accuracy (mean over seeds); "
-        f"P(best wins a new seed, counted on test) = {wins}."
-    )
-    lead = {
-        "worse": f"Worse than the best (simultaneous comparisons, family-wise error {alpha:g})",
-        "equivalent": f"Equivalent to the best within the ±{margin} margin",
-        "unresolved": (
-            f"Unresolved: at these seeds neither worse than the best nor within the "
-            f"±{margin} margin"
+    if dataset is None:
+        detail = _(
+            "{behind} behind the best on validation accuracy (mean over seeds); "
+            "P(best wins a new seed, counted on test) = {wins}."
+        ).format(behind=behind, wins=wins)
+    else:
+        detail = _(
+            "{behind} behind the best of {dataset} on validation accuracy (mean over seeds); "
+            "P(best wins a new seed, counted on test) = {wins}."
+        ).format(behind=behind, dataset=dataset, wins=wins)
+    leads = {
+        "worse": lambda: _(
+            "Worse than the best (simultaneous comparisons, family-wise error {error})"
+        ).format(error=error),
+        "equivalent": lambda: _("Equivalent to the best within the ±{margin} margin").format(
+            margin=margin
         ),
-    }.get(claim, claim)
-    return f"{lead}: {detail}"
+        "unresolved": lambda: _(
+            "Unresolved: at these seeds neither worse than the best nor within the ±{margin} margin"
+        ).format(margin=margin),
+    }
+    lead = leads[claim]() if claim in leads else word(claim)
+    return _("{lead}: {detail}").format(lead=lead, detail=detail)
+
+
+def _best_words(row: Mapping[str, Any], dataset: Any, resolved: bool, error: str) -> str:
+    """The best configuration's words: its scores, and whether it is resolved better."""
+    values = {
+        "dataset": dataset,
+        "selection": pct(row.get("selection_mean")),
+        "test": pct(row.get("mean")),
+        "error": error,
+    }
+    if dataset is None and resolved:
+        text = _(
+            "The best configuration: the highest mean validation accuracy ({selection}); "
+            "test accuracy {test}; better than every other configuration "
+            "(family-wise error {error})."
+        )
+    elif dataset is None:
+        text = _(
+            "The best configuration: the highest mean validation accuracy ({selection}); "
+            "test accuracy {test}; not resolved better than every other configuration "
+            "(family-wise error {error})."
+        )
+    elif resolved:
+        text = _(
+            "The best configuration of {dataset}: the highest mean validation accuracy "
+            "({selection}); test accuracy {test}; better than every other configuration "
+            "(family-wise error {error})."
+        )
+    else:
+        text = _(
+            "The best configuration of {dataset}: the highest mean validation accuracy "
+            "({selection}); test accuracy {test}; not resolved better than every other "
+            "configuration (family-wise error {error})."
+        )
+    return text.format(**values)
 
 
 def confusion_matrices(
@@ -240,7 +283,7 @@ def confusion_matrices(
         return {}
     keys = config_keys(table)
     out = {}
-    for _, mine in table.groupby(keys, sort=False):
+    for _key, mine in table.groupby(keys, sort=False):
         dataset = str(mine["dataset"].iloc[0]) if "dataset" in mine else "mnist"
         rates = np.zeros((10, 10))
         true, predicted = mine["true"].to_numpy(int), mine["predicted"].to_numpy(int)

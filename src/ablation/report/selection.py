@@ -11,13 +11,21 @@ from typing import Any
 import pandas as pd
 
 from ablation.axes import config_label, label
+from ablation.i18n import N_, _
 from ablation.report.inputs import ReportInputs
 
-OPTIMISTIC_NOTE = (
+OPTIMISTIC_NOTE = N_(
     "This study has no validation split (training.validation_size is 0), so the "
     "configurations were chosen on the test set itself: the test accuracy of the chosen "
     "configuration is optimistic, and the ranking is by test accuracy."
 )
+# The kinds of ANOVA terms, as the table names them.
+TERM_KINDS = {
+    "main": N_("main"),
+    "interaction": N_("interaction"),
+    "block": N_("block"),
+    "residual": N_("residual"),
+}
 
 
 def selection_context(inputs: ReportInputs) -> dict[str, Any]:
@@ -29,7 +37,7 @@ def selection_context(inputs: ReportInputs) -> dict[str, Any]:
     )
     return {
         "selected_on": selected_on,
-        "optimistic": OPTIMISTIC_NOTE if selected_on not in (None, "validation") else None,
+        "optimistic": _(OPTIMISTIC_NOTE) if selected_on not in (None, "validation") else None,
         "early_stopping": _ranked_rows(inputs.leaderboard_early_stopping),
         "anova": anova_rows(inputs.anova),
         "anova_notes": sorted(
@@ -47,18 +55,28 @@ def _ranked_rows(board: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def anova_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """The ANOVA terms with readable names, largest effect first within each kind."""
+    """The ANOVA terms with readable names and kinds, largest effect first within each kind."""
     if table.empty or table["kind"].isna().all():
         return []
     order = {"main": 0, "interaction": 1, "block": 2, "residual": 3}
     table = table.dropna(subset=["kind"]).assign(_order=lambda t: t["kind"].map(order))
     by = [c for c in ("dataset", "_order") if c in table]
     table = table.sort_values([*by, "partial_omega_sq"], ascending=[True] * len(by) + [False])
-    rows = []
-    for _, row in table.iterrows():
-        name = " \u00d7 ".join(label(a) for a in row["term"].split(":"))
-        rows.append({**row.to_dict(), "name": name})
-    return rows
+    return [
+        {**row, "name": term_name(row["term"]), "kind_label": _kind(row["kind"])}
+        for row in table.to_dict("records")
+    ]
+
+
+def term_name(term: str) -> str:
+    """`activation:optimizer` -> `activation × optimizer`; the residual by its kind's name."""
+    if term == "residual":
+        return _(TERM_KINDS["residual"])
+    return " \u00d7 ".join(label(a) for a in term.split(":"))
+
+
+def _kind(kind: str) -> str:
+    return _(TERM_KINDS[kind]) if kind in TERM_KINDS else kind
 
 
 def _seed_plan(board: pd.DataFrame) -> list[str]:

@@ -1,11 +1,13 @@
 // The Explore section: the runs embedded as JSON (ablation.report.explorer), grouped as the
 // reader asks and drawn with Vega-Lite. Vega's expressions run through vega-interpreter,
 // because the page's Content-Security-Policy allows no eval. The view lives in the URL
-// fragment (#explore?metric=...), so a link restores it.
+// fragment (#explore?metric=...), so a link restores it. Every text it shows comes in the
+// page's language from ablation.report.script_texts (T), sentences whole: t(key, values).
 (function () {
   "use strict";
   var startedMs = performance.now();
   var D = JSON.parse(document.getElementById("explorer-data").textContent);
+  var T = JSON.parse(document.getElementById("explorer-texts").textContent);
   var AXES = D.axes, METRICS = {}, RUNS = D.runs.id.length, LAST = D.epochs[D.epochs.length - 1];
   D.metrics.forEach(function (m) { METRICS[m.key] = m; });
   var axisAt = {};
@@ -30,6 +32,33 @@
 
   function copy(s) { return JSON.parse(JSON.stringify(s)); }
 
+  // ----------------------------------------------------------------- words and numbers
+  // T[key] with its {name} placeholders filled from `values`.
+  function t(key, values) {
+    return T[key].replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
+  // A state code of the data (a verdict) as the page's language says it.
+  function say(code) { return T.words[code] || code; }
+
+  // A number written the English way (toFixed, toPrecision) with the language's marks.
+  function localNumber(text) {
+    return text.replace(/[.,]/g, function (c) { return c === "." ? T.number.decimal : T.number.group; });
+  }
+
+  function format(v, metric) {
+    return metric.share ? localNumber((100 * v).toFixed(2)) + T.number.percent : localNumber(v.toPrecision(4));
+  }
+
+  // Vega's config: the view's frame, and the language's number marks in every axis and tooltip.
+  function vegaConfig(view) {
+    var config = view ? {view: view} : {};
+    if (T.locale) config.locale = {number: T.locale};
+    return config;
+  }
+
   // ----------------------------------------------------------------- the URL fragment
   function serialize(s) {
     var q = new URLSearchParams();
@@ -46,27 +75,27 @@
     var q = new URLSearchParams(hash.slice(hash.indexOf("?") + 1));
     q.forEach(function (value, key) {
       if (key === "metric" || key === "pc") {
-        if (METRICS[value]) s[key] = value; else bad.push("metric “" + value + "”");
+        if (METRICS[value]) s[key] = value; else bad.push(t("badMetric", {value: value}));
       } else if (key === "x" || key === "colour" || key === "facet") {
         if (axisAt[value] !== undefined || (key === "x" && value === "epoch")) s[key] = value;
-        else bad.push("axis “" + value + "”");
+        else bad.push(t("badAxis", {value: value}));
       } else if (key === "seeds") {
         s.seeds = value === "1";
       } else if (key === "config") {
         if (D.configs.some(function (c) { return c.id === value; })) s.config = value;
-        else bad.push("configuration “" + value + "”");
+        else bad.push(t("badConfig", {value: value}));
       } else if (key === "brush") {
         var b = value.split(",").map(Number);
-        if (b.length === 4 && b.every(isFinite)) s.brush = b; else bad.push("box “" + value + "”");
+        if (b.length === 4 && b.every(isFinite)) s.brush = b; else bad.push(t("badBox", {value: value}));
       } else if (key.indexOf("hide.") === 0) {
         var axis = key.slice(5), a = AXES[axisAt[axis]];
-        if (!a) { bad.push("axis “" + axis + "”"); return; }
+        if (!a) { bad.push(t("badAxis", {value: axis})); return; }
         value.split("~").forEach(function (v) {
-          if (a.values.indexOf(v) < 0) bad.push(a.label + " “" + v + "”");
+          if (a.values.indexOf(v) < 0) bad.push(t("badLevel", {axis: a.label, value: v}));
         });
         s.hide[axis] = value.split("~");
       } else {
-        bad.push("setting “" + key + "”");
+        bad.push(t("badSetting", {value: key}));
       }
     });
     return bad.length ? {state: copy(DEFAULT), bad: bad} : {state: s, bad: []};
@@ -193,20 +222,21 @@
     return {rows: rows, rowKey: rowKey};
   }
 
-  function axisTitle(key) { return key === "epoch" ? "epoch" : AXES[axisAt[key]].label; }
+  function axisTitle(key) { return key === "epoch" ? T.epoch : AXES[axisAt[key]].label; }
 
   function chartSpec(made) {
     var metric = METRICS[state.metric], byEpoch = state.x === "epoch";
-    var xEnc = byEpoch ? {field: "x", type: "quantitative", title: "epoch"}
+    var xEnc = byEpoch ? {field: "x", type: "quantitative", title: T.epoch}
       : {field: "x", type: "ordinal", title: axisTitle(state.x), sort: AXES[axisAt[state.x]].values};
     var color = state.colour ? {field: "colour", type: "nominal", title: axisTitle(state.colour),
       sort: AXES[axisAt[state.colour]].values} : {value: "#2166ac"};
-    var yTitle = metric.label + (byEpoch ? "" : " at epoch " + LAST);
+    var yTitle = byEpoch ? metric.label : t("atEpoch", {metric: metric.label, epoch: LAST});
     var y = {field: "mean", type: "quantitative", title: yTitle, scale: {zero: false},
       axis: metric.share ? {format: ".1%"} : {}};
-    var tooltip = [{field: "x", title: axisTitle(state.x)}, {field: "mean", format: metric.share ? ".2%" : ".4g"},
-      {field: "ci_low", format: metric.share ? ".2%" : ".4g"}, {field: "ci_high", format: metric.share ? ".2%" : ".4g"},
-      {field: "n", title: "runs"}];
+    var shown = metric.share ? ".2%" : ".4g";
+    var tooltip = [{field: "x", title: axisTitle(state.x)}, {field: "mean", title: T.mean, format: shown},
+      {field: "ci_low", title: T.ciLow, format: shown}, {field: "ci_high", title: T.ciHigh, format: shown},
+      {field: "n", title: T.runs}];
     var mean = {filter: "datum.kind === 'mean'"};
     var layers = [
       {transform: [mean], mark: byEpoch ? {type: "area", opacity: 0.2} : {type: "rule"},
@@ -218,10 +248,10 @@
       layers.push({transform: [{filter: "datum.kind === 'seed'"}],
         mark: byEpoch ? {type: "line", opacity: 0.35, strokeWidth: 1} : {type: "point", opacity: 0.5, size: 15},
         encoding: {x: xEnc, y: {field: "value", type: "quantitative", title: yTitle}, color: color,
-          detail: {field: "run"}, tooltip: [{field: "run"}, {field: "value", format: metric.share ? ".2%" : ".4g"}]}});
+          detail: {field: "run"}, tooltip: [{field: "run", title: T.run}, {field: "value", title: T.value, format: shown}]}});
     }
     var spec = {
-      data: {name: "points", values: made.rows}, config: {view: {stroke: null}}};
+      data: {name: "points", values: made.rows}, config: vegaConfig({stroke: null})};
     var facet = {};
     if (made.rowKey) facet.row = {field: "row", type: "nominal", title: axisTitle(made.rowKey)};
     if (state.facet) facet.column = {field: "facet", type: "nominal", title: axisTitle(state.facet),
@@ -252,9 +282,9 @@
       a.values.forEach(function (v, k) { ticks.push({d: d, y: a.values.length > 1 ? k / (a.values.length - 1) : 0.5, text: v}); });
     });
     var share = METRICS[state.pc].share;
-    [0, 0.5, 1].forEach(function (t) {
-      var v = range[0] + t * (range[1] - range[0]);
-      ticks.push({d: dims.length - 1, y: t, text: share ? (100 * v).toFixed(2) + "%" : v.toPrecision(4)});
+    [0, 0.5, 1].forEach(function (y) {
+      var v = range[0] + y * (range[1] - range[0]);
+      ticks.push({d: dims.length - 1, y: y, text: format(v, {share: share})});
     });
     var x = {field: "d", type: "quantitative", title: null, scale: {domain: [-0.3, dims.length - 0.7], nice: false},
       axis: {values: dims.map(function (_, d) { return d; }), labelExpr: "[" + dims.map(function (n) { return JSON.stringify(n); }).join(",") + "][datum.value]",
@@ -263,11 +293,11 @@
     var brush = {name: "brush", select: {type: "interval", encodings: ["x", "y"], clear: "dblclick"}};
     if (state.brush) brush.value = {x: state.brush.slice(0, 2), y: state.brush.slice(2)};
     return {
-      width: Math.max(420, 110 * dims.length), height: 240, config: {view: {stroke: null, fill: "#fff"}},
+      width: Math.max(420, 110 * dims.length), height: 240, config: vegaConfig({stroke: null, fill: "#fff"}),
       layer: [
         {data: {name: "pc", values: rows}, mark: {type: "line", strokeWidth: 1},
           encoding: {x: x, y: y, detail: {field: "config"},
-            color: DATASET ? {field: "dataset", type: "nominal", title: "dataset"} : {value: "#2166ac"},
+            color: DATASET ? {field: "dataset", type: "nominal", title: AXES[axisAt.dataset].label} : {value: "#2166ac"},
             opacity: {condition: {test: "datum.kept === 1", value: 0.75}, value: 0.06}}},
         {data: {name: "pcpoints", values: rows}, mark: {type: "point", size: 8, opacity: 0},
           params: [brush], encoding: {x: x, y: y}},
@@ -329,7 +359,7 @@
 
   function buildTable() {
     var head = $("explorer-table-head");
-    AXES.concat([{label: "seeds"}, {label: "mean at last epoch [interval]"}, {label: "verdict"}]).forEach(function (a) {
+    AXES.concat([{label: T.seeds}, {label: T.meanAtLast}, {label: T.verdict}]).forEach(function (a) {
       var th = document.createElement("th");
       th.textContent = a.label;
       head.appendChild(th);
@@ -340,7 +370,7 @@
       tr.setAttribute("data-config", c.id);
       tr.setAttribute("data-index", i);
       c.codes.forEach(function (code, a) { cell(tr, AXES[a].values[code]); });
-      cell(tr, ""); cell(tr, ""); cell(tr, c.verdict || "—");
+      cell(tr, ""); cell(tr, ""); cell(tr, c.verdict ? say(c.verdict) : "—");
       tr.addEventListener("click", function () { state.config = c.id; showDetail(); writeFragment(); });
       body.appendChild(tr);
     });
@@ -370,13 +400,12 @@
       if (s && s.lo !== null && metric.share) { s.lo = Math.max(s.lo, 0); s.hi = Math.min(s.hi, 1); }
       tr.cells[n].textContent = String(runCount[i]);
       tr.cells[n + 1].setAttribute("data-sort", s ? s.mean : "");
-      tr.cells[n + 1].textContent = s ? format(s.mean, metric) + (s.lo === null ? "" : " [" + format(s.lo, metric) + " – " + format(s.hi, metric) + "]") : "—";
+      tr.cells[n + 1].textContent = !s ? "—" : s.lo === null ? format(s.mean, metric)
+        : t("meanInterval", {mean: format(s.mean, metric), low: format(s.lo, metric), high: format(s.hi, metric)});
     });
-    $("explorer-count").textContent = shown + " of " + rows.length + " configurations shown";
+    $("explorer-count").textContent = t("shownCount", {shown: shown, total: rows.length});
     $("explorer-pc-label").textContent = metric.label;
   }
-
-  function format(v, metric) { return metric.share ? (100 * v).toFixed(2) + "%" : v.toPrecision(4); }
 
   // ----------------------------------------------------------------- one configuration
   function showDetail() {
@@ -390,37 +419,46 @@
     $("explorer-detail-title").textContent = c.label;
     $("explorer-detail-words").textContent = c.words;
     var counts = {};
-    D.runs.config.forEach(function (x, r) { if (x === i) counts[D.runs.verdict[r] || "no verdict"] = (counts[D.runs.verdict[r] || "no verdict"] || 0) + 1; });
-    $("explorer-detail-verdict").textContent = "Overfitting verdict: " + (c.verdict || "—") + " (seeds: " +
-      Object.keys(counts).map(function (v) { return counts[v] + " " + v; }).join(", ") + ").";
-    var loss = /loss/.test(state.metric), rows = [];
+    D.runs.config.forEach(function (x, r) {
+      var v = D.runs.verdict[r] ? say(D.runs.verdict[r]) : T.noVerdict;
+      if (x === i) counts[v] = (counts[v] || 0) + 1;
+    });
+    $("explorer-detail-verdict").textContent = t("verdictLine", {verdict: c.verdict ? say(c.verdict) : "—",
+      counts: Object.keys(counts).map(function (v) { return t("seedCount", {n: counts[v], verdict: v}); }).join(", ")});
+    // The splits keep their codes in the data (`split`) and show their names (`shown`).
+    var loss = /loss/.test(state.metric), rows = [], what = loss ? T.loss : T.accuracy;
+    var splitName = {train: T.train, validation: T.validation, test: T.test};
     D.runs.config.forEach(function (x, r) {
       if (x !== i || !spans[r]) return;
       for (var p = spans[r][0]; p < spans[r][1]; p++) {
         ["train", "validation", "test"].forEach(function (split) {
           var v = D.points[split + (loss ? "_loss" : "_accuracy")][p];
-          if (v !== null) rows.push({epoch: D.points.epoch[p], split: split, seed: D.runs.seed[r], value: v});
+          if (v !== null) rows.push({epoch: D.points.epoch[p], split: split, shown: splitName[split], seed: D.runs.seed[r], value: v});
         });
       }
     });
+    var splits = [T.train, T.validation, T.test];
     draw("curves", $("explorer-curves"), {
       data: {name: "curves", values: rows}, width: 380, height: 240, mark: {type: "line", point: true},
-      encoding: {x: {field: "epoch", type: "quantitative"},
-        y: {field: "value", type: "quantitative", title: loss ? "loss" : "accuracy", scale: {zero: false}},
-        color: {field: "split", type: "nominal", sort: ["train", "validation", "test"]},
-        detail: {field: "seed"}, strokeDash: {field: "seed", type: "nominal"},
-        tooltip: [{field: "split"}, {field: "seed"}, {field: "epoch"}, {field: "value"}]}});
+      config: vegaConfig(),
+      encoding: {x: {field: "epoch", type: "quantitative", title: T.epoch},
+        y: {field: "value", type: "quantitative", title: what, scale: {zero: false}},
+        color: {field: "shown", type: "nominal", title: T.split, sort: splits},
+        detail: {field: "seed"}, strokeDash: {field: "seed", type: "nominal", title: T.seed},
+        tooltip: [{field: "shown", title: T.split}, {field: "seed", title: T.seed}, {field: "epoch", title: T.epoch},
+          {field: "value", title: T.value}]}});
     var cells = [];
     if (c.confusion) c.confusion.rates.forEach(function (row, t) {
       row.forEach(function (rate, p) { cells.push({true: c.confusion.classes[t], predicted: c.confusion.classes[p], rate: rate}); });
     });
     if (cells.length) draw("confusion", $("explorer-confusion"), {
-      data: {name: "confusion", values: cells}, width: 260, height: 260, mark: "rect",
-      encoding: {x: {field: "predicted", type: "ordinal", sort: c.confusion.classes},
-        y: {field: "true", type: "ordinal", sort: c.confusion.classes},
-        color: {field: "rate", type: "quantitative", scale: {type: "sqrt", scheme: "blues"}, title: "share of true class"},
-        tooltip: [{field: "true"}, {field: "predicted"}, {field: "rate", format: ".2%"}]}});
-    else $("explorer-confusion").textContent = "No confusion matrix for this configuration.";
+      data: {name: "confusion", values: cells}, width: 260, height: 260, mark: "rect", config: vegaConfig(),
+      encoding: {x: {field: "predicted", type: "ordinal", title: T.predicted, sort: c.confusion.classes},
+        y: {field: "true", type: "ordinal", title: T.trueClass, sort: c.confusion.classes},
+        color: {field: "rate", type: "quantitative", scale: {type: "sqrt", scheme: "blues"}, title: T.trueShare},
+        tooltip: [{field: "true", title: T.trueClass}, {field: "predicted", title: T.predicted},
+          {field: "rate", title: T.rate, format: ".2%"}]}});
+    else $("explorer-confusion").textContent = T.noConfusion;
   }
 
   // ----------------------------------------------------------------- controls
@@ -439,9 +477,9 @@
     var axes = AXES.map(function (a) { return [a.key, a.label]; });
     options($("explorer-metric"), metrics, state.metric);
     options($("explorer-pc-metric"), metrics, state.pc);
-    options($("explorer-x"), [["epoch", "epoch"]].concat(axes), state.x);
-    options($("explorer-colour"), [["", "none"]].concat(axes), state.colour);
-    options($("explorer-facet"), [["", "none"]].concat(axes), state.facet);
+    options($("explorer-x"), [["epoch", T.epoch]].concat(axes), state.x);
+    options($("explorer-colour"), [["", T.none]].concat(axes), state.colour);
+    options($("explorer-facet"), [["", T.none]].concat(axes), state.facet);
     $("explorer-seeds").checked = state.seeds;
     var box = $("explorer-filters");
     box.textContent = "";
@@ -485,8 +523,7 @@
     state = s;
     var note = $("explorer-note");
     note.hidden = !bad.length;
-    note.textContent = bad.length ? "This link asks for " + bad.join(", ") +
-      ", which this study does not have: showing the default view." : "";
+    note.textContent = bad.length ? t("badLink", {list: bad.join(", ")}) : "";
     buildControls();
     showDetail();
     return redraw("pc");

@@ -1,6 +1,16 @@
-// Sortable and filterable tables, without libraries and without network access.
+// Sortable and filterable tables, without libraries and without network access. Their
+// texts come in the page's language from ablation.report.script_texts (English without them).
 (function () {
   "use strict";
+  var texts = document.getElementById("table-texts");
+  var T = texts ? JSON.parse(texts.textContent) : {sortBy: "Sort by {column}", shown: "{shown} of {total} shown"};
+
+  // T[key] with its {name} placeholders filled from `values`.
+  function t(key, values) {
+    return T[key].replace(/\{(\w+)\}/g, function (whole, name) {
+      return values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
 
   // The value a cell sorts by: its data-sort attribute, else its text.
   function cellValue(row, index) {
@@ -38,7 +48,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = th.textContent;
-      button.title = "Sort by " + th.textContent;
+      button.title = t("sortBy", {column: th.textContent});
       th.textContent = "";
       th.appendChild(button);
       th.setAttribute("aria-sort", "none");
@@ -59,7 +69,7 @@
         row.hidden = !keep;
         if (keep) shown += 1;
       });
-      if (count) count.textContent = shown + " of " + rows.length + " shown";
+      if (count) count.textContent = t("shown", {shown: shown, total: rows.length});
     }
     input.addEventListener("input", apply);
     apply();
