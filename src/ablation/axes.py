@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from ablation.i18n import N_, _, number
+
 # Canonical order: how columns, run folders and table keys are ordered.
 AXES = (
     "dataset",
@@ -30,24 +32,25 @@ AXES = (
 # The axes of every study so far: always shown, even when they hold one value.
 CORE_AXES = ("activation", "optimizer", "weight_decay", "dropout")
 
+# What an axis is called where the report shows it (translated there, `label`).
 LABELS = {
-    "dataset": "dataset",
-    "activation": "activation",
-    "optimizer": "optimizer",
-    "lr_scale": "learning-rate scale",
-    "weight_decay": "weight decay",
-    "dropout": "dropout",
-    "hidden_size": "hidden units",
-    "batch_size": "batch size",
-    "train_size": "training images",
-    "validation_size": "validation images",
-    "seed": "seed",
+    "dataset": N_("dataset"),
+    "activation": N_("activation"),
+    "optimizer": N_("optimizer"),
+    "lr_scale": N_("learning-rate scale"),
+    "weight_decay": N_("weight decay"),
+    "dropout": N_("dropout"),
+    "hidden_size": N_("hidden units"),
+    "batch_size": N_("batch size"),
+    "train_size": N_("training images"),
+    "validation_size": N_("validation images"),
+    "seed": N_("seed"),
 }
 
 
 def label(axis: str) -> str:
-    """The human name of an axis (`weight_decay` -> `weight decay`)."""
-    return LABELS.get(axis, axis.replace("_", " "))
+    """The human name of an axis in the active language (`weight_decay` -> `weight decay`)."""
+    return _(LABELS[axis]) if axis in LABELS else axis.replace("_", " ")
 
 
 def format_number(value: Any) -> str:
@@ -73,24 +76,31 @@ def config_keys(frame: pd.DataFrame, keep: Iterable[str] = CORE_AXES) -> list[st
     ]
 
 
-# Short names for compact labels of numeric axes ("wd 1e-04 / dropout 0.2"); names
-# of the categorical axes (dataset, activation, optimizer) print bare.
+# Compact labels of numeric axes' values ("wd 1e-04 / dropout 0.2"), one pattern per axis
+# so that a language may put the value first; the categorical axes (dataset, activation,
+# optimizer) print their value bare.
 SHORT = {
-    "lr_scale": "lr x",
-    "weight_decay": "wd",
-    "dropout": "dropout",
-    "hidden_size": "hidden",
-    "batch_size": "batch",
-    "train_size": "train",
-    "validation_size": "val",
-    "seed": "seed",
+    "lr_scale": N_("lr x {value}"),
+    "weight_decay": N_("wd {value}"),
+    "dropout": N_("dropout {value}"),
+    "hidden_size": N_("hidden {value}"),
+    "batch_size": N_("batch {value}"),
+    "train_size": N_("train {value}"),
+    "validation_size": N_("val {value}"),
+    "seed": N_("seed {value}"),
 }
+
+
+def level_text(value: Any) -> str:
+    """An axis value as the active language writes it (`format_number`, then a decimal
+    comma in Russian: 0.2 -> `0,2`); names as they are."""
+    return value if isinstance(value, str) else number(format_number(value))
 
 
 def value_label(axis: str, value: Any) -> str:
     """One axis value in a compact label: `wd 1e-04`, `hidden 256`, `relu`."""
-    text = format_number(value)
-    return f"{SHORT[axis]} {text}" if axis in SHORT else text
+    text = level_text(value)
+    return _(SHORT[axis]).format(value=text) if axis in SHORT else text
 
 
 def config_label(row: Any, keys: Iterable[str] | None = None, sep: str = " / ") -> str:

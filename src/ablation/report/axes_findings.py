@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ablation import i18n
 from ablation.axes import format_number, label
-from ablation.report.formatting import is_missing, points, points_interval
+from ablation.i18n import _, ngettext
+from ablation.report.formatting import fixed, is_missing, points, points_interval
+from ablation.report.phrases import and_list
+from ablation.report.table_texts import finding_state
 
 
 def more_data(worth: pd.DataFrame, level: str) -> list[str]:
@@ -35,22 +39,77 @@ def _more_data(acc: pd.DataFrame, gap: pd.DataFrame, dataset, level: str) -> lis
     if sizes.empty:
         return []
     largest = sizes.loc[sizes["level"].astype(float).idxmax()]
-    where = f"On {dataset}, going" if dataset is not None else "Going"
-    sentence = (
-        f"{where} from {_n(largest['baseline_level'])} to {_n(largest['level'])} training "
-        f"images changed final test accuracy by {points(largest['mean_delta'])}"
-        + _interval(largest, level)
-        + _gap_clause(gap, "train_size", largest["level"])
-    )
-    others = []
-    for _, row in acc[acc["axis"].isin(["dropout", "weight_decay"])].iterrows():
-        others.append(
-            f"{label(row['axis'])} {_n(row['level'])} {points(row['mean_delta'])}"
-            + _gap_clause(gap, row["axis"], row["level"], short=True)
+    size_gap = _gap(gap, "train_size", largest["level"])
+    values = {
+        "dataset": dataset,
+        "smallest": _n(largest["baseline_level"]),
+        "largest": _n(largest["level"]),
+        "change": points(largest["mean_delta"]),
+        "interval": _interval(largest, level),
+        "gap": size_gap,
+    }
+    sentence = _size_message(dataset is not None, size_gap is not None, largest["level"])
+    sentence = sentence.format(**values)
+    others = [
+        _regularizer_item(row, gap)
+        for _i, row in acc[acc["axis"].isin(["dropout", "weight_decay"])].iterrows()
+    ]
+    if not others:
+        return [sentence + "."]
+    return [
+        _("{sentence}; for comparison, with everything else fixed: {others}.").format(
+            sentence=sentence, others="; ".join(others)
         )
-    if others:
-        sentence += "; for comparison, with everything else fixed: " + "; ".join(others)
-    return [sentence + "."]
+    ]
+
+
+def _size_message(on_dataset: bool, with_gap: bool, largest) -> str:
+    """What the largest training set changed (a sentence without its full stop)."""
+    n = int(float(largest))
+    messages = {  # English keeps its plural for every count, as it always read
+        (False, False): ngettext(
+            "Going from {smallest} to {largest} training images changed final test accuracy "
+            "by {change}{interval}",
+            "Going from {smallest} to {largest} training images changed final test accuracy "
+            "by {change}{interval}",
+            n,
+        ),
+        (False, True): ngettext(
+            "Going from {smallest} to {largest} training images changed final test accuracy "
+            "by {change}{interval} and the train-test accuracy gap by {gap}",
+            "Going from {smallest} to {largest} training images changed final test accuracy "
+            "by {change}{interval} and the train-test accuracy gap by {gap}",
+            n,
+        ),
+        (True, False): ngettext(
+            "On {dataset}, going from {smallest} to {largest} training images changed final "
+            "test accuracy by {change}{interval}",
+            "On {dataset}, going from {smallest} to {largest} training images changed final "
+            "test accuracy by {change}{interval}",
+            n,
+        ),
+        (True, True): ngettext(
+            "On {dataset}, going from {smallest} to {largest} training images changed final "
+            "test accuracy by {change}{interval} and the train-test accuracy gap by {gap}",
+            "On {dataset}, going from {smallest} to {largest} training images changed final "
+            "test accuracy by {change}{interval} and the train-test accuracy gap by {gap}",
+            n,
+        ),
+    }
+    return messages[on_dataset, with_gap]
+
+
+def _regularizer_item(row: pd.Series, gap: pd.DataFrame) -> str:
+    """`dropout 0.2 +0.71 pp (gap -0.70 pp)`: one regularizer's change, for comparison."""
+    values = {
+        "axis": label(row["axis"]),
+        "level": _n(row["level"]),
+        "change": points(row["mean_delta"]),
+        "gap": _gap(gap, row["axis"], row["level"]),
+    }
+    if values["gap"] is None:
+        return _("{axis} {level} {change}").format(**values)
+    return _("{axis} {level} {change} (gap {gap})").format(**values)
 
 
 def _n(value) -> str:
@@ -58,51 +117,68 @@ def _n(value) -> str:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{int(number):,}" if number.is_integer() and number >= 1000 else format_number(number)
+    text = f"{int(number):,}" if number.is_integer() and number >= 1000 else format_number(number)
+    return i18n.number(text)
 
 
 def _interval(row: pd.Series, level: str) -> str:
+    """` (95% interval -0.12 pp to +0.30 pp)`, or nothing without an interval."""
     if is_missing(row.get("ci_low")):
         return ""
-    return f" ({level} interval {points_interval(row['ci_low'], row['ci_high'])})"
+    return _(" ({level} interval {interval})").format(
+        level=level, interval=points_interval(row["ci_low"], row["ci_high"])
+    )
 
 
-def _gap_clause(gap: pd.DataFrame, axis: str, level, short: bool = False) -> str:
+def _gap(gap: pd.DataFrame, axis: str, level) -> str | None:
     match = gap[(gap["axis"] == axis) & (gap["level"] == level)]
-    if match.empty:
-        return ""
-    delta = points(match["mean_delta"].iloc[0])
-    return f" (gap {delta})" if short else f" and the train-test accuracy gap by {delta}"
+    return None if match.empty else points(match["mean_delta"].iloc[0])
 
 
 def transfer(agreement: pd.DataFrame, findings: pd.DataFrame, level: str) -> list[str]:
     """Rank agreement between datasets, and how many findings hold on every dataset."""
     if agreement.empty:
         return []
-    text = []
-    for _, row in agreement.iterrows():
-        how = (
-            "largely transfers" if row["tau"] >= 0.5
-            else "transfers only in part" if row["tau"] > 0
-            else "does not transfer"
-        )  # fmt: skip
-        sentence = (
-            f"The ranking of configurations {how} between {row['dataset_a']} and "
-            f"{row['dataset_b']}: Kendall's tau = {row['tau']:.2f}"
-        )
-        if row["has_interval"]:
-            sentence += f" ({level} bootstrap interval over seeds {row['ci_low']:.2f} to "
-            sentence += f"{row['ci_high']:.2f})"
-        elif int(row["n_seeds"]) < 2:
-            sentence += " (one seed: no interval)"
-        sentence += f", over {int(row['n_configs'])} configurations"
-        if int(row["n_configs"]) == 2:
-            sentence += " (with two, tau can only be 1 or -1)"
-        text.append(sentence + ".")
+    text = [_agreement(row, level) for _i, row in agreement.iterrows()]
     best = findings[findings["finding"] == "best level"] if len(findings) else findings
     if len(best):
         text.append(_best_level_sentence(best))
     return text
+
+
+def _agreement(row: pd.Series, level: str) -> str:
+    """How far the ranking of one dataset carries to another (Kendall's tau)."""
+    n = int(row["n_configs"])
+    if row["has_interval"]:
+        detail = _(" ({level} bootstrap interval over seeds {low} to {high})").format(
+            level=level, low=fixed(row["ci_low"], 2), high=fixed(row["ci_high"], 2)
+        )
+    elif int(row["n_seeds"]) < 2:
+        detail = _(" (one seed: no interval)")
+    else:
+        detail = ""
+    if n == 2:
+        over = _("over 2 configurations (with two, tau can only be 1 or -1)")
+    else:
+        over = ngettext("over {n} configuration", "over {n} configurations", n).format(n=n)
+    if row["tau"] >= 0.5:
+        message = _(
+            "The ranking of configurations largely transfers between {a} and {b}: Kendall's "
+            "tau = {tau}{detail}, {over}."
+        )
+    elif row["tau"] > 0:
+        message = _(
+            "The ranking of configurations transfers only in part between {a} and {b}: "
+            "Kendall's tau = {tau}{detail}, {over}."
+        )
+    else:
+        message = _(
+            "The ranking of configurations does not transfer between {a} and {b}: Kendall's "
+            "tau = {tau}{detail}, {over}."
+        )
+    return message.format(
+        a=row["dataset_a"], b=row["dataset_b"], tau=fixed(row["tau"], 2), detail=detail, over=over
+    )
 
 
 def _best_level_sentence(best: pd.DataFrame) -> str:
@@ -110,21 +186,39 @@ def _best_level_sentence(best: pd.DataFrame) -> str:
     if "state" not in best:
         best = best.assign(state=best["holds"].map({True: "holds", False: "reversed"}))
     states = best.groupby("axis", sort=False)["state"].first()
-    kept = [label(a) for a, s in states.items() if s == "holds"]
-    flipped = [label(a) for a, s in states.items() if s == "reversed"]
-    open_ = [f"{label(a)} ({s})" for a, s in states.items() if s not in ("holds", "reversed")]
-    parts = [
-        f"the best level of {_list(kept)} is resolved and the same on every dataset"
-        if kept
-        else "",
-        f"that of {_list(flipped)} is resolved on each dataset and differs" if flipped else "",
-        f"that of {_list(open_)} cannot be told apart from the other levels" if open_ else "",
-    ]
-    sentence = "; ".join(p for p in parts if p) or "no axis has a best level to compare"
-    return sentence[0].upper() + sentence[1:] + "."
-
-
-def _list(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    kept = and_list([label(a) for a, s in states.items() if s == "holds"])
+    flipped = and_list([label(a) for a, s in states.items() if s == "reversed"])
+    open_ = and_list(
+        [
+            _("{axis} ({state})").format(axis=label(a), state=finding_state(s))
+            for a, s in states.items()
+            if s not in ("holds", "reversed")
+        ]
+    )
+    messages = {
+        (False, False, False): _("No axis has a best level to compare."),
+        (True, False, False): _(
+            "The best level of {kept} is resolved and the same on every dataset."
+        ),
+        (False, True, False): _("That of {flipped} is resolved on each dataset and differs."),
+        (False, False, True): _("That of {open} cannot be told apart from the other levels."),
+        (True, True, False): _(
+            "The best level of {kept} is resolved and the same on every dataset; that of "
+            "{flipped} is resolved on each dataset and differs."
+        ),
+        (True, False, True): _(
+            "The best level of {kept} is resolved and the same on every dataset; that of "
+            "{open} cannot be told apart from the other levels."
+        ),
+        (False, True, True): _(
+            "That of {flipped} is resolved on each dataset and differs; that of {open} cannot "
+            "be told apart from the other levels."
+        ),
+        (True, True, True): _(
+            "The best level of {kept} is resolved and the same on every dataset; that of "
+            "{flipped} is resolved on each dataset and differs; that of {open} cannot be told "
+            "apart from the other levels."
+        ),
+    }
+    message = messages[bool(kept), bool(flipped), bool(open_)]
+    return message.format(kept=kept, flipped=flipped, open=open_)

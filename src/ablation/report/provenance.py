@@ -11,6 +11,7 @@ import pandas as pd
 import yaml
 
 from ablation.config import run_id
+from ablation.i18n import _
 
 # Columns of the metrics table that describe how a run was made, not what it measured.
 RUN_PROVENANCE = ("device", "threads", "torch_version", "ablation_version", "git_commit")
@@ -61,14 +62,15 @@ def run_times(runs: pd.DataFrame, wall: Mapping[str, float]) -> pd.DataFrame:
 
 
 def run_settings(metrics: pd.DataFrame) -> list[dict[str, Any]]:
-    """Each distinct value of the provenance columns, with how many runs had it."""
+    """Each distinct value of the provenance columns, with how many runs had it (a missing
+    value reads `unknown`, in the active language)."""
     if metrics.empty:
         return []
     per_run = metrics.drop_duplicates("run_id")
     rows = []
     for column in RUN_PROVENANCE:
         if column in per_run:
-            counts = per_run[column].astype("string").fillna("unknown").value_counts()
+            counts = per_run[column].astype("string").fillna(_("unknown")).value_counts()
             rows += [{"what": column, "value": v, "runs": int(n)} for v, n in counts.items()]
     return rows
 

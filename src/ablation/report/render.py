@@ -24,6 +24,7 @@ from ablation.report.findings import headline_findings
 from ablation.report.formatting import FILTERS, grid_value
 from ablation.report.inputs import ReportInputs
 from ablation.report.selection import selection_context
+from ablation.report.table_texts import anomaly_kind, anova_note, finding_state, reason
 
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -85,6 +86,7 @@ def _build_html(
     analysis = study.get("analysis", {}) or {}
     confidence = float(analysis.get("confidence", 0.95))
     alpha = float(analysis.get("alpha", 0.05))
+    tolerance = float(analysis.get("onset_tolerance", 0.05))  # the verdicts' reasons quote it
     expected = grid_status(expected_runs, inputs.runs)
     board = leaderboard_rows(inputs, expected)
     context = {
@@ -102,9 +104,9 @@ def _build_html(
         "marginal": _records(_metric_rows(inputs.marginal_means, "final_test_accuracy")),
         "regularization": _records(_metric_rows(inputs.regularization_effects, None)),
         "verdicts": verdict_counts(inputs.overfitting),
-        "details": config_details(inputs, board),
+        "details": config_details(inputs, board, tolerance),
         "anomalies": _records(_sorted(inputs.anomalies, ["run_id", "epoch"])),
-        "diverged": _records(_diverged(inputs.overfitting)),
+        "diverged": _with_reasons(_records(_diverged(inputs.overfitting)), tolerance),
         "confused": confused_for(
             inputs.confused_pairs, board, study.get("data", {}).get("dataset", "mnist")
         ),
@@ -251,8 +253,14 @@ def verdict_counts(per_run: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"verdict": v, "runs": int(n)} for v, n in counts.items()]
 
 
-def config_details(inputs: ReportInputs, board: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per configuration: its runs, its statistics at every milestone, its confusions."""
+def config_details(
+    inputs: ReportInputs, board: list[dict[str, Any]], tolerance: float = 0.05
+) -> list[dict[str, Any]]:
+    """Per configuration: its runs, its statistics at every milestone, its confusions.
+
+    Each run's verdict reason is in the active language (`tolerance`: the study's
+    ``analysis.onset_tolerance``, which the reasons quote).
+    """
     runs = _grouped_records(inputs.overfitting, ["seed"])
     times = {r["run_id"]: r for r in _records(inputs.runs)}
     seeds = _grouped_records(_metric_milestones(inputs.seed_summary), ["epoch", "metric"])
@@ -260,7 +268,7 @@ def config_details(inputs: ReportInputs, board: list[dict[str, Any]]) -> list[di
     details = []
     for row in board:
         key = row["key"]
-        own_runs = [dict(run) for run in runs.get(key, [])]
+        own_runs = _with_reasons(runs.get(key, []), tolerance)
         for run in own_runs:
             run["train_seconds"] = times.get(run["run_id"], {}).get("train_seconds")
         details.append(
@@ -304,6 +312,12 @@ def _metric_rows(table: pd.DataFrame, metric: str | None) -> pd.DataFrame:
     if table.empty or metric is None:
         return table
     return table[table["metric"] == metric]
+
+
+def _with_reasons(runs: list[dict[str, Any]], tolerance: float) -> list[dict[str, Any]]:
+    """Copies of per-run records whose ``reason`` reads in the active language (the table
+    keeps its English one)."""
+    return [{**run, "reason": reason(run, tolerance)} for run in runs]
 
 
 def _diverged(per_run: pd.DataFrame) -> pd.DataFrame:
@@ -414,5 +428,9 @@ def _template() -> jinja2.Template:
     env_.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)
     env_.policies["ext.i18n.trimmed"] = True  # a paragraph's line breaks are not in its msgid
     env_.filters.update(FILTERS)
+    # texts the tables keep in English, in the page's language
+    env_.filters.update(
+        anomaly_kind=anomaly_kind, anova_note=anova_note, finding_state=finding_state
+    )
     env_.globals["comparison"] = comparison_badge
     return env_.get_template("summary.html")

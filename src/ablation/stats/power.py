@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ablation.i18n import ngettext, percent
+
 POWER = 0.8
 MAX_SEEDS = 1000  # beyond this, `seeds_needed` is reported as infinite
 
@@ -257,27 +259,59 @@ def seeds_overlay(seeds: list[int], plan: dict, source: str = "the leaderboard")
 
 
 def plan_sentences(plan: dict) -> list[str]:
-    """The plan in words (the report and the overlay's header say the same)."""
+    """The plan in words (the report and the overlay's header say the same), in the active
+    language (`ablation.i18n`)."""
     run, total, leading = plan["seeds_run"], plan["seeds_total"], plan["leading"]
     if leading.empty:
-        return [f"With {run} seeds every other configuration is already told apart from the best."]
-    if not plan["tested"]:
         return [
-            f"With {run} seed{'' if run == 1 else 's'} nothing was tested, so the seeds needed "
-            "cannot be estimated; "
-            f"{total} seeds give a first estimate of the spread between seeds."
+            ngettext(  # English keeps its plural for every count, as it always read
+                "With {n} seeds every other configuration is already told apart from the best.",
+                "With {n} seeds every other configuration is already told apart from the best.",
+                run,
+            ).format(n=run)
         ]
-    are = "configuration is" if len(leading) == 1 else "configurations are"
-    text = [f"With {run} seeds, {len(leading)} {are} not told apart from the best."]
+    if not plan["tested"]:
+        first = ngettext(
+            "{n} seed gives a first estimate of the spread between seeds",
+            "{n} seeds give a first estimate of the spread between seeds",
+            total,
+        ).format(n=total)
+        return [
+            ngettext(
+                "With {n} seed nothing was tested, so the seeds needed cannot be estimated; "
+                "{first}.",
+                "With {n} seeds nothing was tested, so the seeds needed cannot be estimated; "
+                "{first}.",
+                run,
+            ).format(n=run, first=first)
+        ]
+    with_seeds = ngettext("With {n} seed", "With {n} seeds", run).format(n=run)
+    text = [
+        ngettext(
+            "{with_seeds}, {n} configuration is not told apart from the best.",
+            "{with_seeds}, {n} configurations are not told apart from the best.",
+            len(leading),
+        ).format(with_seeds=with_seeds, n=len(leading))
+    ]
     if not plan["resolved"].empty:
         text.append(
-            f"{total} seeds in total would resolve the observed differences of "
-            f"{len(plan['resolved'])} of them at 80% power (paired t-test at the strictest "
-            "level of Holm's correction)."
+            ngettext(  # English keeps its plural for every count, as it always read
+                "{n} seeds in total would resolve the observed differences of {k} of them at "
+                "{power} power (paired t-test at the strictest level of Holm's correction).",
+                "{n} seeds in total would resolve the observed differences of {k} of them at "
+                "{power} power (paired t-test at the strictest level of Holm's correction).",
+                total,
+            ).format(n=total, k=len(plan["resolved"]), power=percent(f"{POWER * 100:.0f}"))
         )
     if not plan["beyond"].empty:
+        more = ngettext("more than {n} seed", "more than {n} seeds", plan["max_seeds"])
         text.append(
-            f"{len(plan['beyond'])} would need more than {plan['max_seeds']} seeds: "
-            "their observed differences are too small to resolve at a sensible cost."
+            ngettext(  # English keeps its plural for every count, as it always read
+                "{n} would need {more}: their observed differences are too small to resolve "
+                "at a sensible cost.",
+                "{n} would need {more}: their observed differences are too small to resolve "
+                "at a sensible cost.",
+                len(plan["beyond"]),
+            ).format(n=len(plan["beyond"]), more=more.format(n=plan["max_seeds"]))
         )
     return text
