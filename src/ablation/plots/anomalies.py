@@ -9,7 +9,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from ablation.axes import config_keys
+from ablation.i18n import N_, _, ngettext
 from ablation.plots.style import (
+    ALL,
     PANEL,
     Layout,
     apply_style,
@@ -17,6 +19,7 @@ from ablation.plots.style import (
     empty_figure,
     facet_levels,
     facet_title,
+    in_language,
     integer_epochs,
     plain_log_labels,
     setting_palette,
@@ -29,8 +32,15 @@ EVENT_MARKERS = {
     "non_finite_loss": ("*", "#9467bd"),
     "accuracy_drop": ("v", "#ff7f0e"),
 }
+EVENT_NAMES = {  # as the legend shows them; "diverged" is the state word of a run
+    "diverged": N_("diverged"),
+    "loss_spike": N_("loss spike"),
+    "non_finite_loss": N_("non finite loss"),
+    "accuracy_drop": N_("accuracy drop"),
+}
 
 
+@in_language
 def anomaly_timeline(
     metrics: pd.DataFrame, anomalies: pd.DataFrame, layout: Layout | None = None
 ) -> plt.Figure:
@@ -50,7 +60,7 @@ def anomaly_timeline(
     """
     running = metrics[metrics["split"] == "train_running"]
     if running.empty:
-        return empty_figure("No runs finished yet.")
+        return empty_figure(_("No runs finished yet."))
     apply_style()
     runs = running.drop_duplicates("run_id")
     layout = layout or choose_layout(runs[[*config_keys(runs), "seed"]])
@@ -85,21 +95,29 @@ def anomaly_timeline(
     events = _events(running, anomalies)
     _draw_events(axes, panel, events)
     for ax in axes[:, 0]:
-        ax.set_ylabel("running train loss (log)")
+        ax.set_ylabel(_("running train loss (log)"))
     for ax in axes[-1, :]:
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_("epoch"))
     integer_epochs(axes.flat)
-    handles = [Line2D([], [], color=c, label=r) for r, c in palette.items() if r != "all"]
+    handles = [Line2D([], [], color=c, label=r) for r, c in palette.items() if r != ALL]
     handles += [
-        Line2D([], [], marker=m, color=c, linestyle="", label=k.replace("_", " "))
+        Line2D([], [], marker=m, color=c, linestyle="", label=_(EVENT_NAMES[k]))
         for k, (m, c) in EVENT_MARKERS.items()
     ]
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4,
                frameon=False, fontsize="small")  # fmt: skip
-    n = events["run_id"].nunique() if len(events) else 0
-    fig.suptitle(f"Running training loss per run; {len(events)} events in {n} runs marked", y=1.0)
+    fig.suptitle(_timeline_title(events), y=1.0)
     fig.tight_layout()
     return fig
+
+
+def _timeline_title(events: pd.DataFrame) -> str:
+    """`Running training loss per run; 3 events in 2 runs marked`."""
+    n_events, n_runs = len(events), events["run_id"].nunique() if len(events) else 0
+    return _("Running training loss per run; {events} {in_runs} marked").format(
+        events=ngettext("{n} event", "{n} events", n_events).format(n=n_events),
+        in_runs=ngettext("in {n} run", "in {n} runs", n_runs).format(n=n_runs),
+    )
 
 
 def _finite(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -136,7 +154,7 @@ def _events(running: pd.DataFrame, anomalies: pd.DataFrame) -> pd.DataFrame:
 
 
 def _draw_events(axes: np.ndarray, panel: pd.Series, events: pd.DataFrame) -> None:
-    for _, event in events.iterrows():
+    for _row, event in events.iterrows():
         if event["run_id"] not in panel.index:
             continue
         ax = axes[panel[event["run_id"]]]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from ablation.axes import config_keys, config_label, ordered
-from ablation.plots.style import apply_style, empty_figure, matches
+from ablation.i18n import _, number, percent
+from ablation.plots.style import apply_style, empty_figure, in_language, matches
 
 
+@in_language
 def confusion_matrices(confusion: pd.DataFrame, leaderboard: pd.DataFrame) -> plt.Figure:
     """Test confusion matrices (row-normalized, seeds summed) of the best and worst configuration.
 
@@ -22,7 +25,7 @@ def confusion_matrices(confusion: pd.DataFrame, leaderboard: pd.DataFrame) -> pl
     """
     ranked = leaderboard.dropna(subset=["mean"]).sort_values("rank")
     if ranked.empty or confusion.empty:
-        return empty_figure("No confusion matrices yet.")
+        return empty_figure(_("No confusion matrices yet."))
     apply_style()
     keys = [k for k in config_keys(leaderboard) if k in confusion]
     datasets = ordered(ranked["dataset"]) if "dataset" in ranked else [None]
@@ -37,25 +40,35 @@ def confusion_matrices(confusion: pd.DataFrame, leaderboard: pd.DataFrame) -> pl
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.6 * nrows), squeeze=False)
     for ax, (name, config) in zip(axes.flat, picks, strict=False):
         _matrix(ax, confusion[matches(confusion, config, keys)])
-        ax.set_title(
-            f"{name}: {config_label(config, keys)}\nmean test accuracy {config['mean'] * 100:.2f}%",
-            fontsize="small",
-        )
+        ax.set_title(_pick_title(name, config, keys), fontsize="small")
     for ax in axes.flat[len(picks) :]:
         ax.set_visible(False)
-    fig.suptitle("Test confusion matrices (% of each true class, seeds summed)", y=1.0)
+    fig.suptitle(_("Test confusion matrices (% of each true class, seeds summed)"), y=1.0)
     fig.tight_layout()
     return fig
+
+
+def _pick_title(name: str, config: pd.Series, keys: list[str]) -> str:
+    """`best: relu / adam / wd 0 / dropout 0` and its mean test accuracy beneath."""
+    template = (
+        _("best: {config}\nmean test accuracy {accuracy}")
+        if name == "best"
+        else _("worst: {config}\nmean test accuracy {accuracy}")
+    )
+    accuracy = percent(f"{config['mean'] * 100:.2f}")
+    return template.format(config=config_label(config, keys), accuracy=accuracy)
 
 
 def _matrix(ax: plt.Axes, part: pd.DataFrame) -> None:
     rates = part.pivot_table(index="true", columns="predicted", values="rate", aggfunc="first")
     names = _names(part)
+    shown = rates * 100
+    notes = np.vectorize(lambda v: "" if np.isnan(v) else number(f"{v:.1f}"), otypes=[object])
     sns.heatmap(
-        rates * 100,
+        shown,
         ax=ax,
-        annot=True,
-        fmt=".1f",
+        annot=notes(shown.to_numpy(dtype=float)),
+        fmt="",
         cmap="Blues",
         vmin=0,
         vmax=100,
@@ -67,8 +80,8 @@ def _matrix(ax: plt.Axes, part: pd.DataFrame) -> None:
         yticklabels=[names.get(c, c) for c in rates.index],
     )
     digits = all(str(n).isdigit() for n in names.values())
-    ax.set_xlabel("predicted digit" if digits else "predicted class")
-    ax.set_ylabel("true digit" if digits else "true class")
+    ax.set_xlabel(_("predicted digit") if digits else _("predicted class"))
+    ax.set_ylabel(_("true digit") if digits else _("true class"))
 
 
 def _names(part: pd.DataFrame) -> dict:

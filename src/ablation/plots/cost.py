@@ -13,9 +13,11 @@ import pandas as pd
 import seaborn as sns
 
 from ablation.axes import config_keys, format_number, label, ordered
-from ablation.plots.style import apply_style, empty_figure
+from ablation.i18n import _
+from ablation.plots.style import apply_style, empty_figure, in_language
 
 
+@in_language
 def accuracy_vs_time(runs: pd.DataFrame) -> plt.Figure:
     """Final test accuracy against training time, one point per run.
 
@@ -30,10 +32,10 @@ def accuracy_vs_time(runs: pd.DataFrame) -> plt.Figure:
     activation, or the two first axes that vary) and the spread of training time
     for each level of each axis.
     """
-    runs, unit = _with_cost(runs)
+    runs, time_label = _with_cost(runs)
     runs = runs.dropna(subset=["final_test_accuracy", "cost"])
     if runs.empty:
-        return empty_figure("No runs finished yet.")
+        return empty_figure(_("No runs finished yet."))
     apply_style()
     keys = config_keys(runs)
     fig, (left, right) = plt.subplots(
@@ -49,9 +51,10 @@ def accuracy_vs_time(runs: pd.DataFrame) -> plt.Figure:
         hue_order=ordered(data[hue]) if hue else None,
         style_order=ordered(data[style]) if style else None, s=45, alpha=0.85, ax=left,
     )  # fmt: skip
-    left.set_xlabel(f"training {unit} per run (s)")
-    left.set_ylabel("final test accuracy (%)")
-    left.set_title("What each run bought with its time")
+    left.set_xlabel(time_label)
+    left.set_ylabel(_("final test accuracy (%)"))
+    left.set_title(_("What each run bought with its time"))
+    _name_marks(left, (hue, style))
     if left.get_legend() is not None:
         sns.move_legend(
             left, "upper center", bbox_to_anchor=(0.5, -0.16), ncol=8, fontsize="x-small",
@@ -73,18 +76,28 @@ def accuracy_vs_time(runs: pd.DataFrame) -> plt.Figure:
     long["choice"] = long["axis"] + ": " + long["level"]
     sns.stripplot(data=long, y="choice", x="seconds", hue="axis", ax=right, size=4, alpha=0.7,
                   legend=False, jitter=0.2)  # fmt: skip
-    right.set_xlabel(f"training {unit} per run (s)")
+    right.set_xlabel(time_label)
     right.set_ylabel("")
-    right.set_title("Training time by choice (one dot per run)")
+    right.set_title(_("Training time by choice (one dot per run)"))
     return fig
 
 
 def _with_cost(runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Runs with a ``cost`` column: CPU seconds where every run has them, else wall seconds."""
+    """Runs with a ``cost`` column: CPU seconds where every run has them, else wall seconds;
+    and the label of the time axis, which says which."""
     cpu = runs.get("train_cpu_seconds")
     if cpu is not None and len(runs) and cpu.notna().all():
-        return runs.assign(cost=cpu), "CPU time"
-    return runs.assign(cost=runs["train_seconds"]), "wall time"
+        return runs.assign(cost=cpu), _("training CPU time per run (s)")
+    return runs.assign(cost=runs["train_seconds"]), _("training wall time per run (s)")
+
+
+def _name_marks(ax, keys: tuple[str | None, ...]) -> None:
+    """The legend's headings (seaborn writes the column names) as the axes' names."""
+    legend = ax.get_legend()
+    names = {key: label(key) for key in keys if key}
+    for text in legend.get_texts() if legend is not None else []:
+        if text.get_text() in names:
+            text.set_text(names[text.get_text()])
 
 
 def _marks(runs: pd.DataFrame, keys: list[str]) -> tuple[str | None, str | None]:

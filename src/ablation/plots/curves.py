@@ -7,11 +7,12 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
 
-from ablation.axes import config_keys, config_label
+from ablation.axes import config_keys, config_label, label
+from ablation.i18n import N_, _
 from ablation.plots.style import (
     BAND_ALPHA,
-    METRIC_LABELS,
     PANEL,
+    REGULARIZERS,
     SPLIT_DASHES,
     Layout,
     apply_style,
@@ -19,13 +20,26 @@ from ablation.plots.style import (
     choose_layout,
     empty_figure,
     facet_levels,
+    in_language,
     integer_epochs,
     lone_points,
+    metric_label,
     percent_ticks,
+    setting_name,
     setting_palette,
+    split_name,
     with_setting,
 )
 from ablation.stats.seeds import describe
+
+NO_CURVES = {
+    "loss": N_("No loss measurements yet."),
+    "accuracy": N_("No accuracy measurements yet."),
+}
+CURVE_TITLES = {
+    "loss": N_("Loss during training: mean over seeds, band = confidence interval{pooled}"),
+    "accuracy": N_("Accuracy during training: mean over seeds, band = confidence interval{pooled}"),
+}
 
 
 def learning_curve_table(
@@ -68,6 +82,7 @@ def learning_curve_table(
     return out.astype({"epoch": float})
 
 
+@in_language
 def learning_curves(curves: pd.DataFrame, metric: str, layout: Layout | None = None) -> plt.Figure:
     """Mean `metric` against epoch on train, validation and test, with interval bands.
 
@@ -84,20 +99,20 @@ def learning_curves(curves: pd.DataFrame, metric: str, layout: Layout | None = N
     """
     data = curves[curves["metric"] == metric]
     if data.empty:
-        return empty_figure(f"No {metric} measurements yet.")
+        return empty_figure(_(NO_CURVES[metric]))
     layout = layout or choose_layout(data)
     fig = _facet_curves(
         data,
         layout,
-        ylabel=METRIC_LABELS[metric],
-        title=f"{metric.capitalize()} during training: mean over seeds, band = confidence "
-        f"interval{layout.pooled_note()}",
+        ylabel=metric_label(metric),
+        title=_(CURVE_TITLES[metric]).format(pooled=layout.pooled_note()),
     )
     if metric == "accuracy":
         percent_ticks(fig.axes)
     return fig
 
 
+@in_language
 def accuracy_gap(
     seed_summary: pd.DataFrame,
     metric: str = "gap_accuracy_test",
@@ -119,14 +134,16 @@ def accuracy_gap(
     if layout is not None and layout.pooled and gaps is not None and len(gaps):
         rows = describe(gaps, [*layout.keys, "epoch"], metric, confidence)
     if rows.empty:
-        return empty_figure("No train-test gap measurements yet.")
+        return empty_figure(_("No train-test gap measurements yet."))
     layout = layout or choose_layout(rows)
     fig = _facet_curves(
         rows.assign(split="train", epoch=rows["epoch"].astype(float)),
         layout,
-        ylabel="train - test accuracy",
-        title="Generalization gap (train minus test accuracy): mean over seeds, band = "
-        f"interval{layout.pooled_note()}",
+        ylabel=metric_label("gap"),
+        title=_(
+            "Generalization gap (train minus test accuracy): mean over seeds, band = "
+            "interval{pooled}"
+        ).format(pooled=layout.pooled_note()),
     )
     for ax in fig.axes:
         ax.axhline(0, color="0.3", linewidth=0.8)
@@ -164,13 +181,19 @@ def _facet_curves(data: pd.DataFrame, layout: Layout, ylabel: str, title: str) -
         **lone_points(data["epoch"].nunique()),
     )
     grid.map_dataframe(_bands, palette=palette)
-    grid.set_axis_labels("epoch", ylabel)
+    grid.set_axis_labels(_("epoch"), ylabel)
     grid.set_titles(row_template="{row_name}", col_template="{col_name}")
     integer_epochs(grid.axes.flat)
-    hue_title = ", ".join(a.replace("_", " ") for a in layout.hue) or "setting"
-    _legends_below(grid.figure, palette, splits if len(splits) > 1 else [], hue_title)
+    _legends_below(grid.figure, palette, splits if len(splits) > 1 else [], _hue_title(layout))
     grid.figure.suptitle(title, y=1.02)
     return grid.figure
+
+
+def _hue_title(layout: Layout) -> str:
+    """The colour legend's title: `regularization` for weight decay with dropout."""
+    if layout.hue == REGULARIZERS:
+        return _("regularization")
+    return ", ".join(label(a) for a in layout.hue) or _("setting")
 
 
 def _named_levels(data: pd.DataFrame, axis: str) -> tuple[pd.DataFrame, list[str]]:
@@ -201,11 +224,13 @@ def _bands(data: pd.DataFrame, palette: dict, **_: object) -> None:
 
 def _legends_below(fig: plt.Figure, palette: dict, splits: list[str], title: str) -> None:
     """Colour legend (the hue axes) and, when several splits, line-style legend."""
-    colours = [Line2D([], [], color=c, linewidth=2, label=r) for r, c in palette.items()]
+    colours = [
+        Line2D([], [], color=c, linewidth=2, label=setting_name(r)) for r, c in palette.items()
+    ]
     x = 0.38 if splits else 0.5
     fig.legend(
         handles=colours,
-        title=title if title != "weight decay, dropout" else "regularization",
+        title=title,
         loc="upper center",
         bbox_to_anchor=(x, 0.0),
         ncol=min(2, len(colours)),
@@ -218,13 +243,13 @@ def _legends_below(fig: plt.Figure, palette: dict, splits: list[str], title: str
                 [],
                 color="0.25",
                 linestyle=(0, SPLIT_DASHES[s]) if SPLIT_DASHES[s] else "-",
-                label=s,
+                label=split_name(s),
             )
             for s in splits
         ]
         fig.legend(
             handles=styles,
-            title="split",
+            title=_("split"),
             loc="upper center",
             bbox_to_anchor=(0.78, 0.0),
             ncol=len(styles),

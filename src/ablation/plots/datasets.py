@@ -9,21 +9,24 @@ import numpy as np
 import pandas as pd
 
 from ablation.axes import config_keys, format_number, label, ordered
+from ablation.i18n import N_, _, number
 from ablation.plots.style import (
     apply_style,
     bounds_of,
     empty_figure,
+    in_language,
     setting_palette,
     with_setting,
     yerr,
 )
 
 EFFECT_METRICS = {
-    "final_test_accuracy": "change in final test accuracy (pp)",
-    "final_gap_accuracy": "change in train - test gap (pp)",
+    "final_test_accuracy": N_("change in final test accuracy (pp)"),
+    "final_gap_accuracy": N_("change in train - test gap (pp)"),
 }
 
 
+@in_language
 def paired_effects_plot(effects: pd.DataFrame) -> plt.Figure:
     """Mean paired change of each level against its axis's baseline, with interval, in pp.
 
@@ -38,10 +41,9 @@ def paired_effects_plot(effects: pd.DataFrame) -> plt.Figure:
     """
     rows = effects[effects["metric"].isin(EFFECT_METRICS)] if len(effects) else effects
     if rows.empty:
-        return empty_figure("No paired effects: they need an axis with two levels or more.")
+        return empty_figure(_("No paired effects: they need an axis with two levels or more."))
     apply_style()
-    rows = rows.assign(change=rows["axis"].map(label) + " " + rows["level"].map(_short)
-                       + " vs " + rows["baseline_level"].map(_short))  # fmt: skip
+    rows = rows.assign(change=[_change(r) for r in rows.to_dict("records")])
     changes = list(dict.fromkeys(rows["change"]))
     datasets = ordered(rows["dataset"]) if "dataset" in rows else [None]
     colours = setting_palette([str(d) for d in datasets])
@@ -59,15 +61,25 @@ def paired_effects_plot(effects: pd.DataFrame) -> plt.Figure:
             ax.errorbar(shown["mean"] * 100, y, xerr=yerr(shown) * 100, fmt="o", capsize=3,
                         color=colours[str(dataset)], label=dataset)  # fmt: skip
         ax.axvline(0, color="0.3", linewidth=0.8)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(_(xlabel))
         ax.set_yticks(np.arange(len(changes)), changes)
     axes[0].invert_yaxis()  # shared: the first change on top
     if len(datasets) > 1:
-        axes[1].legend(title="dataset", fontsize="x-small")
-    fig.suptitle("What one change does, everything else fixed: mean paired change with interval",
-                 y=1.0)  # fmt: skip
+        axes[1].legend(title=_("dataset"), fontsize="x-small")
+    fig.suptitle(
+        _("What one change does, everything else fixed: mean paired change with interval"), y=1.0
+    )
     fig.tight_layout()
     return fig
+
+
+def _change(effect: dict) -> str:
+    """`dropout 0.2 vs 0`: a level of an axis against the axis's baseline."""
+    return _("{axis} {level} vs {baseline}").format(
+        axis=label(effect["axis"]),
+        level=_short(effect["level"]),
+        baseline=_short(effect["baseline_level"]),
+    )
 
 
 def _short(level) -> str:
@@ -77,6 +89,7 @@ def _short(level) -> str:
         return str(level)
 
 
+@in_language
 def datasize_plot(curve: pd.DataFrame) -> plt.Figure:
     """Test accuracy and train-test gap against training-set size, per regularization setting.
 
@@ -85,7 +98,7 @@ def datasize_plot(curve: pd.DataFrame) -> plt.Figure:
     curve : `ablation.stats.datasize.datasize_curve`.
     """
     if curve.empty:
-        return empty_figure("The training-set size does not vary in this study.")
+        return empty_figure(_("The training-set size does not vary in this study."))
     apply_style()
     hue = [a for a in ("weight_decay", "dropout") if a in curve and curve[a].nunique() > 1]
     data = with_setting(curve, hue)
@@ -106,16 +119,21 @@ def datasize_plot(curve: pd.DataFrame) -> plt.Figure:
             sizes = ordered(mine["train_size"])
             ax.set_xticks(sizes, [format_number(v) for v in sizes])
             ax.minorticks_off()
-            ax.set_xlabel(label("train_size") + " (log scale)")
-            name = "test accuracy (%)" if metric == "final_test_accuracy" else "train - test (pp)"
+            ax.set_xlabel(_("{axis} (log scale)").format(axis=label("train_size")))
+            name = (
+                _("test accuracy (%)")
+                if metric == "final_test_accuracy"
+                else _("train - test (pp)")
+            )
             ax.set_ylabel(name + (f"\n{dataset}" if dataset is not None else ""))
     if hue:
-        axes[0, 1].legend(title="regularization", fontsize="x-small")
-    fig.suptitle("More data against regularization: mean over runs with interval", y=1.0)
+        axes[0, 1].legend(title=_("regularization"), fontsize="x-small")
+    fig.suptitle(_("More data against regularization: mean over runs with interval"), y=1.0)
     fig.tight_layout()
     return fig
 
 
+@in_language
 def transfer_plot(leaderboard: pd.DataFrame, agreement: pd.DataFrame) -> plt.Figure:
     """Rank of every configuration on one dataset against its rank on another, tau in the title.
 
@@ -125,7 +143,7 @@ def transfer_plot(leaderboard: pd.DataFrame, agreement: pd.DataFrame) -> plt.Fig
     agreement : `ablation.stats.transfer.rank_agreement`.
     """
     if agreement.empty or "dataset" not in leaderboard:
-        return empty_figure("One dataset only: nothing to transfer to.")
+        return empty_figure(_("One dataset only: nothing to transfer to."))
     apply_style()
     keys = [k for k in config_keys(leaderboard) if k != "dataset"]
     ranks = leaderboard.pivot_table(index=keys, columns="dataset", values="rank")
@@ -133,13 +151,22 @@ def transfer_plot(leaderboard: pd.DataFrame, agreement: pd.DataFrame) -> plt.Fig
     fig, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 4.2), squeeze=False)
     for ax, (a, b) in zip(axes.flat, pairs, strict=True):
         ax.scatter(ranks[a], ranks[b], s=14, alpha=0.7)
-        ax.set_xlabel(f"rank on {a} (1 = best)")
-        ax.set_ylabel(f"rank on {b}")
+        ax.set_xlabel(_("rank on {dataset} (1 = best)").format(dataset=a))
+        ax.set_ylabel(_("rank on {dataset}").format(dataset=b))
         row = agreement[(agreement["dataset_a"] == a) & (agreement["dataset_b"] == b)]
         if len(row):
-            r = row.iloc[0]
-            ci = f" [{r['ci_low']:.2f}, {r['ci_high']:.2f}]" if r["has_interval"] else ""
-            ax.set_title(f"Kendall's tau {r['tau']:.2f}{ci}", fontsize="small")
-    fig.suptitle("Does the ranking of configurations transfer between datasets?", y=1.0)
+            ax.set_title(_tau_title(row.iloc[0]), fontsize="small")
+    fig.suptitle(_("Does the ranking of configurations transfer between datasets?"), y=1.0)
     fig.tight_layout()
     return fig
+
+
+def _tau_title(agreement: pd.Series) -> str:
+    """`Kendall's tau 0.83 [0.61, 0.95]` (the interval where there is one)."""
+    tau = number(f"{agreement['tau']:.2f}")
+    if not agreement["has_interval"]:
+        return _("Kendall's tau {tau}").format(tau=tau)
+    interval = _("[{low}, {high}]").format(
+        low=number(f"{agreement['ci_low']:.2f}"), high=number(f"{agreement['ci_high']:.2f}")
+    )
+    return _("Kendall's tau {tau} {interval}").format(tau=tau, interval=interval)

@@ -10,22 +10,28 @@ import pandas as pd
 import seaborn as sns
 
 from ablation.axes import label, ordered
+from ablation.i18n import _, number
 from ablation.plots.style import (
-    METRIC_LABELS,
+    ALL,
     Layout,
     apply_style,
     bounds_of,
     choose_layout,
     empty_figure,
+    in_language,
+    joined,
     level_sorted,
+    metric_label,
     percent_ticks,
     with_setting,
     yerr,
 )
+from ablation.report.words import word
 
 MAX_PAIRS = 6  # interaction panels per dataset: the strongest pairs first
 
 
+@in_language
 def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -> plt.Figure:
     """Mean final test accuracy on a grid of two axes, one panel per colour setting (and dataset).
 
@@ -44,7 +50,7 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
     comparisons with the best do not resolve worse (equivalent or unresolved).
     """
     if leaderboard.empty:
-        return empty_figure("No configuration finished yet.")
+        return empty_figure(_("No configuration finished yet."))
     apply_style()
     datasets = ordered(leaderboard["dataset"]) if "dataset" in leaderboard else [None]
     layout = layout or choose_layout(leaderboard.drop(columns="dataset", errors="ignore"))
@@ -73,24 +79,21 @@ def accuracy_heatmaps(leaderboard: pd.DataFrame, layout: Layout | None = None) -
         scale = data if dataset is None else data[data["dataset"] == dataset]  # never shared
         last = i == len(panels) - 1 or panels[i + 1][0] != dataset
         _heatmap(ax, part.set_index([row, col]), rows, cols, scale, colorbar=last)
-        ax.set_title(" / ".join(str(t) for t in (dataset, setting) if t not in (None, "all")))
+        ax.set_title(" / ".join(str(t) for t in (dataset, setting) if t not in (None, ALL)))
         ax.set_xlabel(label(col) if layout.col else "")
         ax.set_ylabel(label(row) if layout.row else "")
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
-    title = (
+    title = _(
         "Final test accuracy (%): mean over seeds [interval, clipped to 0-100]; "
         "black frame = best, grey = not resolved worse than the best"
     )
     if layout.pooled:
-        title += f"\neach cell: the best configuration over {_names(layout.pooled)}"
+        pooled = joined(label(a) for a in layout.pooled)
+        title += "\n" + _("each cell: the best configuration over {axes}").format(axes=pooled)
     fig.suptitle(title, y=1.0)
     fig.tight_layout()
     return fig
-
-
-def _names(axes_: tuple[str, ...]) -> str:
-    return " and ".join(label(a) for a in axes_)
 
 
 def _heatmap(ax, part, rows, cols, data, colorbar: bool) -> None:
@@ -108,7 +111,7 @@ def _heatmap(ax, part, rows, cols, data, colorbar: bool) -> None:
         cbar=colorbar,
         linewidths=0.5,
         annot_kws={"fontsize": "x-small"},
-        cbar_kws={"label": "mean test accuracy (%)"} if colorbar else None,
+        cbar_kws={"label": _("mean test accuracy (%)")} if colorbar else None,
     )
     # seaborn leaves cells without a value blank: say why
     for (y, x), missing in np.ndenumerate(means.isna().to_numpy()):
@@ -121,17 +124,18 @@ def _heatmap(ax, part, rows, cols, data, colorbar: bool) -> None:
 
 def _cell_note(part: pd.DataFrame, row, col) -> str:
     if (row, col) not in part.index:
-        return "not run"
+        return word("not run")
     cell = part.loc[(row, col)]
     if isinstance(cell, pd.DataFrame):
         cell = cell.iloc[0]
     if pd.isna(cell["mean"]):
-        return "no value"
-    text = f"{cell['mean'] * 100:.2f}"
+        return _("no value")
+    text = number(f"{cell['mean'] * 100:.2f}")
     if pd.notna(cell["ci_low"]):
         # an accuracy cannot leave 0-100 %, though a t-interval of two seeds may
         low, high = np.clip([cell["ci_low"], cell["ci_high"]], 0.0, 1.0) * 100
-        text += f"\n[{low:.2f}, {high:.2f}]"
+        bounds = _("[{low}, {high}]").format(low=number(f"{low:.2f}"), high=number(f"{high:.2f}"))
+        text += "\n" + bounds
     return text
 
 
@@ -150,6 +154,7 @@ def _frame_best(ax: plt.Axes, part: pd.DataFrame, rows: list, cols: list) -> Non
 # ----------------------------------------------------------------------------- factors
 
 
+@in_language
 def factor_effects(marginal_means: pd.DataFrame, metric: str = "final_test_accuracy") -> plt.Figure:
     """Marginal mean of `metric` per level of each axis, with its interval (a row per dataset).
 
@@ -160,7 +165,7 @@ def factor_effects(marginal_means: pd.DataFrame, metric: str = "final_test_accur
     """
     rows = marginal_means[marginal_means["metric"] == metric]
     if rows.empty:
-        return empty_figure("No factor effects yet.")
+        return empty_figure(_("No factor effects yet."))
     apply_style()
     names = list(dict.fromkeys(rows["axis"]))
     datasets = ordered(rows["dataset"]) if "dataset" in rows else [None]
@@ -184,15 +189,18 @@ def factor_effects(marginal_means: pd.DataFrame, metric: str = "final_test_accur
             ax.set_xlim(-0.5, len(part) - 0.5)
             ax.set_xlabel(label(name))
         axes[r, 0].set_ylabel(
-            METRIC_LABELS.get(metric, metric) + (f"\n{dataset}" if dataset is not None else "")
+            metric_label(metric) + (f"\n{dataset}" if dataset is not None else "")
         )
     if "accuracy" in metric:
         percent_ticks(axes.flat, points="gap" in metric)
-    fig.suptitle("Marginal means (averaged over the other axes and seeds) with intervals", y=1.02)
+    fig.suptitle(
+        _("Marginal means (averaged over the other axes and seeds) with intervals"), y=1.02
+    )
     fig.tight_layout()
     return fig
 
 
+@in_language
 def interaction_plots(
     interactions: pd.DataFrame,
     metric: str = "final_test_accuracy",
@@ -210,7 +218,7 @@ def interaction_plots(
     rows = interactions[interactions["metric"] == metric]
     pairs = _pairs_to_draw(rows, strength, max_pairs)
     if not pairs:
-        return empty_figure("No interactions: they need two axes with several levels each.")
+        return empty_figure(_("No interactions: they need two axes with several levels each."))
     apply_style()
     datasets = ordered(rows["dataset"]) if "dataset" in rows else [None]
     panels = [(d, p) for d in datasets for p in pairs]
@@ -232,13 +240,13 @@ def interaction_plots(
     for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.set_ylabel(metric_label(metric))
     if "accuracy" in metric:
         percent_ticks(axes.flat, points="gap" in metric)
-    title = "Two-way interactions: mean with interval for each pair of choices"
+    title = _("Two-way interactions: mean with interval for each pair of choices")
     n_all = len(_varied_pairs(rows))
     if len(pairs) < n_all:
-        title += f"\nthe {len(pairs)} strongest of {n_all} pairs"
+        title += "\n" + _("the {n} strongest of {total} pairs").format(n=len(pairs), total=n_all)
     fig.suptitle(title, y=1.0)
     fig.tight_layout()
     return fig

@@ -10,14 +10,17 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from ablation.axes import config_keys, config_label
+from ablation.i18n import _, ngettext
 from ablation.plots.style import (
     PANEL,
     apply_style,
     empty_figure,
+    in_language,
     integer_epochs,
     lone_points,
     matches,
 )
+from ablation.report.words import word
 
 VERDICT_COLORS = {
     "overfitting": "#b2182b",
@@ -31,6 +34,7 @@ VERDICT_COLORS = {
 MAX_PANELS = 36  # beyond this, the configurations where early stopping gains most
 
 
+@in_language
 def overfitting_panels(
     gaps: pd.DataFrame,
     runs: pd.DataFrame,
@@ -58,7 +62,7 @@ def overfitting_panels(
     green vertical line = median epoch of lowest validation loss.
     """
     if gaps.empty or configs.empty:
-        return empty_figure("No runs finished yet.")
+        return empty_figure(_("No runs finished yet."))
     apply_style()
     keys = config_keys(configs)
     total = len(configs)
@@ -75,13 +79,13 @@ def overfitting_panels(
     )
     onsets = runs.set_index("run_id")["onset_epoch"]
     noisy = runs.set_index("run_id").get("noisy_rise_epoch", pd.Series(dtype="Int64"))
-    for ax, (_, config) in zip(axes.flat, shown.iterrows(), strict=False):
+    for ax, (_row, config) in zip(axes.flat, shown.iterrows(), strict=False):
         mine = gaps[matches(gaps, config, keys)]
         _draw_runs(ax, mine, onsets, noisy)
         if pd.notna(config.get("best_val_epoch_median")):
             ax.axvline(config["best_val_epoch_median"], color="C2", linewidth=1.2)
         ax.set_title(
-            f"{_wrapped(config_label(config, keys, ' / '))}\n{config['verdict']}",
+            f"{_wrapped(config_label(config, keys, ' / '))}\n{word(config['verdict'])}",
             fontsize="x-small",
             color=VERDICT_COLORS.get(config["verdict"], "black"),
         )
@@ -89,14 +93,14 @@ def overfitting_panels(
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel("loss")
+        ax.set_ylabel(_("loss"))
     for ax in axes[-1, :]:
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_("epoch"))
     integer_epochs(axes.flat)
     handles = [
-        Line2D([], [], color="C0", label="train loss (one line per seed)"),
-        Line2D([], [], color="C3", linestyle=":", label="test loss"),
-        Line2D([], [], color="C3", marker="v", linestyle="", label="overfitting onset"),
+        Line2D([], [], color="C0", label=_("train loss (one line per seed)")),
+        Line2D([], [], color="C3", linestyle=":", label=_("test loss")),
+        Line2D([], [], color="C3", marker="v", linestyle="", label=_("overfitting onset")),
         Line2D(
             [],
             [],
@@ -104,20 +108,25 @@ def overfitting_panels(
             marker="v",
             markerfacecolor="none",
             linestyle="",
-            label="noisy rise that came back",
+            label=_("noisy rise that came back"),
         ),  # fmt: skip
-        Line2D([], [], color="C2", label="median epoch of lowest validation loss"),
+        Line2D([], [], color="C2", label=_("median epoch of lowest validation loss")),
     ]
     fig.legend(
         handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5, frameon=False
     )
-    title = "Train vs test loss per configuration (title: verdict over seeds)"
+    title = _("Train vs test loss per configuration (title: verdict over seeds)")
     if n < total:
-        title += f"\n{n} of {total} configurations: {chosen}"
+        shown_of = ngettext(
+            "{n} of {total} configuration: {chosen}",
+            "{n} of {total} configurations: {chosen}",
+            total,
+        )
+        title += "\n" + shown_of.format(n=n, total=total, chosen=chosen)
     fig.suptitle(title, y=1.0)
     # fixed spacing, not tight_layout: with 36 panels that alone took most of the time
     lines = 1 + max(
-        _wrapped(config_label(c, keys, " / ")).count("\n") + 1 for _, c in shown.iterrows()
+        _wrapped(config_label(c, keys, " / ")).count("\n") + 1 for _row, c in shown.iterrows()
     )
     fig.subplots_adjust(left=0.05, right=0.99, top=0.93, bottom=0.07, wspace=0.25,
                         hspace=0.18 * lines + 0.15)  # fmt: skip
@@ -137,7 +146,8 @@ def _wrapped(text: str, width: int = 40, sep: str = " / ") -> str:
 
 
 def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> tuple[pd.DataFrame, str]:
-    """At most `limit` configurations, and how they were chosen (in words, for the title).
+    """At most `limit` configurations, and how they were chosen (in words, for the title;
+    `all` when every one is shown).
 
     With more, those with the largest early-stopping gain come first; where early
     stopping gains nothing (one epoch, no rise), the rest follow in grid order.
@@ -150,11 +160,13 @@ def _pick(configs: pd.DataFrame, keys: list[str], limit: int) -> tuple[pd.DataFr
     gaining = int((gain > 0).sum())
     top = in_order.iloc[np.argsort(-gain.to_numpy(), kind="stable")[:limit]]
     if gaining >= limit:
-        chosen = "those where early stopping gains most"
+        chosen = _("those where early stopping gains most")
     elif gaining:
-        chosen = f"the {gaining} where early stopping gains, then others in grid order"
+        chosen = _("the {n} where early stopping gains, then others in grid order").format(
+            n=gaining
+        )
     else:
-        chosen = "the first in grid order (early stopping gains nothing in any)"
+        chosen = _("the first in grid order (early stopping gains nothing in any)")
     return top.sort_values(keys, ignore_index=True), chosen
 
 

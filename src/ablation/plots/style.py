@@ -3,12 +3,17 @@
 Seaborn's whitegrid theme and colour-blind palette; line style = data split.
 Which axes become panel rows, panel columns and colours is chosen once, by
 `choose_layout`, from the axes the study varies and how much each matters.
+Every text is in the active language (`ablation.i18n`), numbers as it writes them:
+the figure functions are wrapped in `in_language`, which also fixes the language of
+their tick labels (matplotlib writes those only when the figure is saved).
 """
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,18 +27,23 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from ablation import i18n  # noqa: E402
 from ablation.axes import config_label, label, ordered, strata_and_factors  # noqa: E402
+from ablation.i18n import N_, _  # noqa: E402
 from ablation.io import atomic_write  # noqa: E402
 
 METRIC_LABELS = {
-    "final_test_accuracy": "final test accuracy",
-    "final_test_loss": "final test loss",
-    "final_gap_accuracy": "final train - test accuracy",
-    "loss": "loss (cross-entropy)",
-    "accuracy": "accuracy",
-    "gap": "train - test accuracy",
+    "final_test_accuracy": N_("final test accuracy"),
+    "final_test_loss": N_("final test loss"),
+    "final_gap_accuracy": N_("final train - test accuracy"),
+    "loss": N_("loss (cross-entropy)"),
+    "accuracy": N_("accuracy"),
+    "gap": N_("train - test accuracy"),
 }
 SPLIT_DASHES = {"train": "", "validation": (4, 2), "test": (1, 1.5)}
+SPLIT_NAMES = {"train": N_("train"), "validation": N_("validation"), "test": N_("test")}
+ALL = "all"  # the setting of every run when no axis is a colour
+FONT = "DejaVu Sans"  # ships with matplotlib and draws Cyrillic: the same look in every language
 REGULARIZERS = ("weight_decay", "dropout")
 DPI = 100
 BAND_ALPHA = 0.18
@@ -47,9 +57,95 @@ def apply_style() -> None:
         style="whitegrid",
         context="notebook",
         palette="colorblind",
+        font=FONT,
         font_scale=0.85,
         rc={"figure.dpi": DPI, "savefig.dpi": DPI, "axes.titlesize": "medium"},
     )
+
+
+def metric_label(metric: str) -> str:
+    """The axis label of a metric in the active language (the metric's name if it has none)."""
+    return _(METRIC_LABELS[metric]) if metric in METRIC_LABELS else metric
+
+
+def split_name(split: str) -> str:
+    """`train`, `validation`, `test` as a legend shows them."""
+    return _(SPLIT_NAMES[split]) if split in SPLIT_NAMES else split
+
+
+def setting_name(setting: str) -> str:
+    """A colour setting as a legend shows it (`ALL`: every run, when no axis is a colour)."""
+    return _("all") if setting == ALL else setting
+
+
+def joined(names: Iterable[str]) -> str:
+    """`batch size and hidden units` (`a, b and c`), in the active language."""
+    names = list(names)
+    return ", ".join(names[:-1]) + _(" and ") + names[-1] if len(names) > 1 else "".join(names)
+
+
+def in_language(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
+    """A figure function whose tick numbers read as the active language writes them."""
+
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs) -> plt.Figure:
+        fig = draw(*args, **kwargs)
+        localize_ticks(fig)
+        return fig
+
+    return drawn
+
+
+NUMERIC_FORMATTERS = (mticker.ScalarFormatter, mticker.LogFormatter, mticker.PercentFormatter)
+NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+
+
+class LocalizedFormatter(mticker.Formatter):
+    """The labels of a numeric tick formatter with their numbers as `language` writes them.
+
+    The language is the one active when the figure was drawn: tick labels are made when
+    the figure is saved, which may be outside `ablation.i18n.use`.
+    """
+
+    def __init__(self, inner: mticker.Formatter, language: str):
+        self.inner, self.language = inner, language
+
+    def set_axis(self, axis) -> None:
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs) -> None:
+        self.inner.set_locs(locs)
+
+    def localize(self, text: str) -> str:
+        with i18n.use(self.language):
+            return NUMBER.sub(lambda m: i18n.number(m.group()), text)
+
+    def __call__(self, x, pos=None) -> str:
+        return self.localize(self.inner(x, pos))
+
+    def format_ticks(self, values) -> list[str]:
+        return [self.localize(t) for t in self.inner.format_ticks(values)]
+
+    def get_offset(self) -> str:
+        return self.localize(self.inner.get_offset())
+
+    def format_data_short(self, value) -> str:
+        return self.localize(self.inner.format_data_short(value))
+
+
+def localize_ticks(fig: plt.Figure) -> None:
+    """Numeric tick labels (not the levels of a category) in the active language."""
+    language = i18n.current()
+    if language == i18n.SOURCE:
+        return
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            # shared axes share their formatters: each is wrapped once
+            if isinstance(axis.get_major_formatter(), NUMERIC_FORMATTERS):
+                axis.set_major_formatter(LocalizedFormatter(axis.get_major_formatter(), language))
+            if isinstance(axis.get_minor_formatter(), NUMERIC_FORMATTERS):
+                axis.set_minor_formatter(LocalizedFormatter(axis.get_minor_formatter(), language))
 
 
 def save_figure(fig: plt.Figure, path: str | Path, dpi: int = DPI) -> None:
@@ -91,8 +187,9 @@ def integer_epochs(axes: Iterable[plt.Axes]) -> None:
 def percent_ticks(axes: Iterable[plt.Axes], points: bool = False) -> None:
     """Tick labels of an accuracy axis (0-1) in percent, as the report's tables give it;
     a difference of accuracies (`points`) in percentage points."""
+    symbol = " " + _("pp") if points else i18n.percent_sign()
     for ax in axes:
-        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, symbol=" pp" if points else "%"))
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, symbol=symbol))
 
 
 def lone_points(n_points: int) -> dict[str, object]:
@@ -173,7 +270,7 @@ class Layout:
         """`; averaged over batch size and hidden units` or nothing."""
         if not self.pooled:
             return ""
-        return "; averaged over " + " and ".join(label(a) for a in self.pooled)
+        return _("; averaged over {axes}").format(axes=joined(label(a) for a in self.pooled))
 
 
 def axis_importance(
@@ -221,11 +318,11 @@ def with_setting(df: pd.DataFrame, hue: Sequence[str], column: str = "setting") 
     """`df` with an ordered categorical `column` naming the combination of the `hue` axes."""
     df = df.copy()
     if not hue:
-        df[column] = pd.Categorical(["all"] * len(df), categories=["all"])
+        df[column] = pd.Categorical([ALL] * len(df), categories=[ALL])
         return df
     combos = df[list(hue)].drop_duplicates()
     combos = combos.sort_values(list(hue), key=lambda c: c.map(_rank_of(c)))
-    order = [config_label(r, hue, sep=", ") for _, r in combos.iterrows()]
+    order = [config_label(r, hue, sep=", ") for _row, r in combos.iterrows()]
     names = [config_label(r, hue, sep=", ") for r in df[list(hue)].to_dict("records")]
     df[column] = pd.Categorical(names, categories=list(dict.fromkeys(order)), ordered=True)
     return df
