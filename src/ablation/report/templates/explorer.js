@@ -53,8 +53,10 @@
   }
 
   // Vega's config: the view's frame, and the language's number marks in every axis and tooltip.
+  // No generated ARIA texts (Vega writes them in English): each chart's container is a
+  // labelled image in the report's language.
   function vegaConfig(view) {
-    var config = view ? {view: view} : {};
+    var config = view ? {view: view, aria: false} : {aria: false};
     if (T.locale) config.locale = {number: T.locale};
     return config;
   }
