@@ -190,7 +190,8 @@ def probability(value: Any, low: Any, high: Any) -> str:
         return MISSING
     if is_missing(low) or is_missing(high):
         return pct(value, 0)
-    return f"{pct(value, 0)} [{pct(low, 0)}, {pct(high, 0)}]"
+    bounds = _("[{low}, {high}]").format(low=pct(low, 0), high=pct(high, 0))
+    return f"{pct(value, 0)} {bounds}"
 
 
 def sort_key(value: Any) -> str:

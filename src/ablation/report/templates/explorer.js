@@ -311,12 +311,21 @@
   // ----------------------------------------------------------------- drawing
   function draw(name, element, spec) {
     if (api.views[name]) api.views[name].finalize();
+    if (!element.dataset.label) element.dataset.label = element.getAttribute("aria-label") || "";
     var compiled = vegaLite.compile(spec).spec;
     var view = new vega.View(vega.parse(compiled, null, {ast: true}), {
       expr: vega.expressionInterpreter, renderer: "svg", container: element, hover: true,
     });
     api.views[name] = view;
-    return view.runAsync();
+    return view.runAsync().then(function () { keepLabel(element); });
+  }
+
+  // Vega marks its container a "Vega visualization" in English: give it back its role and
+  // its label in the report's language (set by the template).
+  function keepLabel(element) {
+    element.setAttribute("role", "img");
+    element.setAttribute("aria-label", element.dataset.label);
+    element.removeAttribute("aria-roledescription");
   }
 
   function redraw(what) {
