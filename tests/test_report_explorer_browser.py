@@ -92,7 +92,7 @@ def test_colour_and_filter_draw_the_means_pandas_computes(study, browser):
     np.testing.assert_allclose(merged["ci_low_x"], merged["ci_low_y"], rtol=1e-4, atol=1e-6)
     np.testing.assert_array_equal(merged["n_x"], merged["n_y"])
     # the marks themselves: one line per (dataset, optimizer) in the SVG
-    lines = page.page.locator("#explorer-chart svg path[aria-roledescription='line mark']")
+    lines = page.page.locator("#explorer-chart svg g.mark-line path")
     assert lines.count() == 4
     assert_clean(page)
 
