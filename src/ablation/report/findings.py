@@ -57,7 +57,12 @@ def headline_findings(
     sentences += transfer(inputs.rank_agreement, inputs.transfer_findings, level)
     sentences += divergence(inputs.overfitting, inputs.anomalies)
     sentences += cost(inputs.runs)
-    return sentences
+    return [_one_full_stop(s) for s in sentences]
+
+
+def _one_full_stop(sentence: str) -> str:
+    """A sentence that ends on an abbreviation (Russian `п. п.`) takes no second full stop."""
+    return sentence[:-1] if sentence.endswith("..") and not sentence.endswith("...") else sentence
 
 
 def coverage(runs: pd.DataFrame, n_expected: int) -> list[str]:

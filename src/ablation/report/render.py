@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from ablation import i18n
@@ -98,7 +99,9 @@ def _build_html(
         "header": _header(study),
         "level": i18n.percent(f"{confidence * 100:.0f}"),  # 95%, in Russian 95 %
         "alpha": alpha,
-        "findings": headline_findings(inputs, len(expected_runs), confidence, alpha),
+        "findings": [
+            with_code(s) for s in headline_findings(inputs, len(expected_runs), confidence, alpha)
+        ],
         "grid": expected,
         "leaderboard": board,
         "marginal": _records(_metric_rows(inputs.marginal_means, "final_test_accuracy")),
@@ -134,6 +137,15 @@ def _header(study: Mapping[str, Any]) -> dict[str, str]:
         "hidden": i18n._(" or ").join(str(w) for w in widths),
         "epochs": i18n.ngettext("{n} epoch", "{n} epochs", epochs).format(n=epochs),
     }
+
+
+def with_code(sentence: str) -> markupsafe.Markup:
+    """A plain sentence as HTML, its `backquoted` spans (commands, file names) as code."""
+    parts = str(markupsafe.escape(sentence)).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backquote: leave it as it is
+        return markupsafe.Markup("`".join(parts))
+    html = "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
+    return markupsafe.Markup(html)
 
 
 def _class_words(runs: pd.DataFrame, study: Mapping[str, Any]) -> dict[str, str]:
