@@ -1,4 +1,5 @@
-"""Real TensorBoard and MLflow servers on 127.0.0.1, for the export tests and screenshots.
+"""The export tests' fixtures (the tiny study's runs), and real TensorBoard and MLflow
+servers on 127.0.0.1 for those tests and the screenshots of docs/command-line.md.
 
 Each server runs in its own process group on a free port, is polled until it answers
 (or fails with the tail of its log), and is killed with its children afterwards.
@@ -20,8 +21,43 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+STUDY_FILES = ("config/config.yaml", "config/study.yaml")  # the tiny study's config layers
 HOST = "127.0.0.1"
 START_TIMEOUT = 90  # seconds; an MLflow server takes about 6 on an idle core
+
+
+# ---------------------------------------------------------------- the tiny study's runs
+# Fixtures by name; a test module imports the functions (`study_fixture`, ...).
+
+
+@pytest.fixture(scope="session", name="study")
+def study_fixture(tiny_study) -> dict:
+    from ablation.study import load_study
+
+    return load_study([tiny_study / name for name in STUDY_FILES])[0]
+
+
+@pytest.fixture(scope="session", name="runs")
+def runs_fixture(tiny_study, study) -> list:
+    """The tiny study's eight finished runs (`ablation.export.runs.FinishedRun`)."""
+    from ablation.cli.export import finished_runs
+
+    found = finished_runs(tiny_study, study)
+    assert len(found) == 8
+    return found
+
+
+@pytest.fixture(scope="session", name="metrics")
+def metrics_fixture(runs) -> dict:
+    """Each run's metrics.parquet as a DataFrame, by run id."""
+    from ablation.metrics import read_metrics
+
+    return {run.run_id: read_metrics(run.folder / "metrics.parquet") for run in runs}
+
+
+# ---------------------------------------------------------------------------- servers
 
 
 def free_port() -> int:

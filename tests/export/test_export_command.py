@@ -15,6 +15,7 @@ from ablation.export.mlflow import tracking_uri
 from ablation.export.runs import RUN_ID_TAG
 
 mlflow = pytest.importorskip("mlflow", reason="pip install -e '.[test]'")
+pytestmark = pytest.mark.workflow  # the tiny study's runs
 pytest.importorskip("tensorboard", reason="pip install -e '.[test]'")
 
 TENSORBOARD_MODULES = ("tensorboard.plugins.hparams.summary_v2", "torch.utils.tensorboard.writer")

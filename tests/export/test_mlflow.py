@@ -8,9 +8,20 @@ import pytest
 
 from ablation.export.mlflow import export_mlflow, tracking_uri
 from ablation.export.runs import RUN_ID_TAG, study_axes
-from export_helpers import best_validation, final, measured, mlflow_runs, mlflow_server, wait_for
+from export_helpers import (  # noqa: F401 (*_fixture: the tiny study's runs)
+    best_validation,
+    final,
+    measured,
+    metrics_fixture,
+    mlflow_runs,
+    mlflow_server,
+    runs_fixture,
+    study_fixture,
+    wait_for,
+)
 
 mlflow = pytest.importorskip("mlflow", reason="pip install -e '.[test]'")
+pytestmark = pytest.mark.workflow  # the tiny study's runs
 
 EXPERIMENT = "tiny study"
 

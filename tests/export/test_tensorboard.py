@@ -10,11 +10,14 @@ import pytest
 from ablation.export.folder import MANIFEST
 from ablation.export.runs import metric_tags, study_axes
 from ablation.export.tensorboard import CONFIG_SUFFIX, export_tensorboard
-from export_helpers import (
+from export_helpers import (  # noqa: F401 (*_fixture: the tiny study's runs)
     best_validation,
     final,
     http_json,
     measured,
+    metrics_fixture,
+    runs_fixture,
+    study_fixture,
     tensorboard_server,
     tensorboard_sessions,
     wait_for,
@@ -22,8 +25,11 @@ from export_helpers import (
 
 tbparse = pytest.importorskip("tbparse", reason="pip install -e '.[test]'")
 pytest.importorskip("tensorboard", reason="pip install -e '.[test]'")
-# tbparse sorts in place, which pandas 3.1 deprecates: its concern, not ours
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
+pytestmark = [
+    pytest.mark.workflow,  # the tiny study's runs
+    # tbparse sorts in place, which pandas 3.1 deprecates: its concern, not ours
+    pytest.mark.filterwarnings("ignore:The inplace keyword:Warning"),
+]
 
 
 @pytest.fixture(scope="module")

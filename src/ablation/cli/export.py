@@ -52,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
             f"{root / RUNS_DIR}: no finished run of the study {sources} to export; train "
             "some first (`snakemake`), `ablation status` shows where it stands"
         )
-    experiment = args.experiment or " + ".join([args.config, *args.configfile])
+    names = " + ".join([args.config, *args.configfile])
+    experiment = args.experiment or names
+    description = f"ablation study {names} in {root.resolve()}"
     results = {}
     for kind, folder in targets.items():
-        results[kind] = exporters[kind](runs, _under(root, folder), experiment, sources)
+        results[kind] = exporters[kind](runs, _under(root, folder), experiment, description)
     if args.json:
         print_json({kind: result.to_dict() for kind, result in results.items()})
     else:
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _exporters(targets: dict[str, Path]) -> dict:
-    """Each asked-for export as a function (runs, folder, experiment, sources) -> Exported."""
+    """Each asked-for export as a function (runs, folder, experiment, description) -> Exported."""
     exporters = {}
     if "tensorboard" in targets:
         from ablation.export import tensorboard
@@ -77,9 +79,7 @@ def _exporters(targets: dict[str, Path]) -> dict:
         from ablation.export import mlflow
 
         mlflow.load()
-        exporters["mlflow"] = lambda runs, folder, name, sources: mlflow.export_mlflow(
-            runs, folder, name, f"ablation study {sources}"
-        )
+        exporters["mlflow"] = mlflow.export_mlflow
     return exporters
 
 

@@ -28,6 +28,7 @@ KIND = "mlflow"
 OPTION = "--mlflow"
 DATABASE = "mlflow.db"
 ARTIFACTS = "artifacts"
+KIND_TAG = "mlflow.experimentKind"  # model training, not the GenAI views MLflow 3 opens with
 BATCH = 1000  # metrics per log_batch call (MLflow's limit)
 
 
@@ -70,7 +71,9 @@ def _experiment(client, folder: Path, name: str, description: str) -> str:
     found = client.get_experiment_by_name(name)
     if found is None:
         location = (folder.resolve() / ARTIFACTS).as_uri()
-        tags = {"mlflow.note.content": description} if description else None
+        tags = {KIND_TAG: "custom_model_development"}  # MLflow's UI then opens on the runs
+        if description:
+            tags["mlflow.note.content"] = description
         return client.create_experiment(name, artifact_location=location, tags=tags)
     if found.lifecycle_stage != "active":
         raise ExportFolderError(
