@@ -11,6 +11,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name, where they differ
 CONDA_NAMES = {"torch": "pytorch"}
+# Optional extras a user of the environment may need too (`test` is for development).
+EXTRAS_IN_ENV = ("tensorboard", "mlflow")
 
 
 def requirement_name(spec: str) -> str:
@@ -27,7 +29,8 @@ def test_conda_env_matches_pyproject():
     conda = {
         requirement_name(d): requirement_bound(d) for d in env["dependencies"] if isinstance(d, str)
     }
-    for spec in project["dependencies"]:
+    extras = [s for e in EXTRAS_IN_ENV for s in project["optional-dependencies"][e]]
+    for spec in [*project["dependencies"], *extras]:
         name = CONDA_NAMES.get(requirement_name(spec), requirement_name(spec))
         assert name in conda, f"envs/ablation.yaml lacks {name} (pyproject.toml: {spec})"
         assert conda[name] == requirement_bound(spec), f"{name}: bounds differ"

@@ -5,6 +5,7 @@
     ablation status                        which grid cells are done, missing, stale, ...
     ablation bench                         training speed on this machine
     ablation seeds-overlay                 the config overlay adding the seeds a study needs
+    ablation export                        the finished runs as TensorBoard logs, an MLflow store
 
 Exit status: 0 success; 1 the work failed (e.g. the dataset cannot be obtained);
 2 the command line, or a file named on it, is wrong (the message says which and how
@@ -19,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+import ablation.cli.export as export_command
 import ablation.cli.seeds_overlay as seeds_overlay
 from ablation.console import Failure, UsageError, positive_int
 
@@ -54,6 +56,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     _add_status(commands)
     _add_bench(commands, load=bool(argv) and argv[0] == "bench")
     _add_seeds_overlay(commands)
+    _add_export(commands)
     return parser
 
 
@@ -63,6 +66,7 @@ examples:
   ablation status --configfile config/quick.yaml    # the same for the smoke study
   ablation predict results/runs/activation=relu/.../seed=0/model.pt digit.png
   ablation evaluate path/to/model.pt --json
+  ablation export --tensorboard exports/tb          # the finished runs, for TensorBoard
   ablation COMMAND --help                           # options and examples of one command
 
 exit status: 0 success, 1 the work failed, 2 a wrong argument or input file
@@ -267,8 +271,9 @@ _USER_ERRORS = (
     ("ablation.config", "ConfigError"),
     ("ablation.training.checkpoint", "CheckpointError"),
     ("ablation.images", "ImageError"),
+    ("ablation.export.folder", "ExportFolderError"),
 )
-_FAILURES = (("ablation.data", "DataError"),)
+_FAILURES = (("ablation.data", "DataError"), ("ablation.export.folder", "MissingExtra"))
 
 
 def _is_one_of(err: Exception, kinds: tuple[tuple[str, str], ...]) -> bool:
@@ -336,3 +341,31 @@ def _add_seeds_overlay(commands) -> None:
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write the overlay here (default: print)")
     p.set_defaults(func=seeds_overlay.run)
+
+
+def _add_export(commands) -> None:
+    p = _subparser(
+        commands,
+        "export",
+        export_command.SUMMARY,
+        export_command.__doc__ or "",
+        export_command.EXAMPLES,
+    )
+    _add_config_options(p)
+    p.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="write a TensorBoard log folder here (pip install 'ablation[tensorboard]')",
+    )
+    p.add_argument(
+        "--mlflow",
+        metavar="DIR",
+        help="write a local MLflow store here (pip install 'ablation[mlflow]')",
+    )
+    p.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="the MLflow experiment (default: the config files, e.g. config/config.yaml)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    p.set_defaults(func=export_command.run)
