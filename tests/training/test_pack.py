@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
+from ablation import layout
 from ablation.config import TrainConfig, load_config, run_config, run_path
 from ablation.packs.devices import gpu_count_setting, job_device, planned_gpus
 from ablation.packs.plan import (
@@ -21,7 +22,6 @@ from ablation.packs.plan import (
     DATA_ORDER,
     LOCKSTEP,
     MEMBER_FIELDS,
-    PLANS,
     Pack,
     _schedule,
     estimated_seconds,
@@ -319,7 +319,7 @@ def test_the_device_keeps_the_pack_id_and_travels_with_the_plan(tmp_path):
     save_plans([on_gpu], tmp_path)
     assert load_plan(on_gpu.id, tmp_path).device == "cuda:0"
     # A plan saved before plans held a device: the CPU's.
-    plan = tmp_path / PLANS / f"{on_gpu.id}.json"
+    plan = tmp_path / layout.plan_file(on_gpu.id)
     plan.write_text(json.dumps([c.to_dict() for c in members]))
     assert load_plan(on_gpu.id, tmp_path) == Pack.of(members)
 

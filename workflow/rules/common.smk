@@ -5,9 +5,13 @@ import sys
 
 import ablation.config as study
 from ablation.packs.devices import gpu_count_setting, planned_gpus, visible_gpus
-from ablation import data, steps
+from ablation import data, layout, steps
 from ablation import i18n
-from ablation.report.figures import FIGURES, snakemake_report_labels, snakemake_table_category
+from ablation.report.figures import (
+    FIGURES,
+    snakemake_report_labels,
+    snakemake_table_category,
+)
 
 
 def _validated(config):
@@ -32,7 +36,7 @@ CELL_OF_RUN = {study.run_path(cell): cell for cell in CELLS}
 RUN = study.RUN_PATTERN
 DATASETS = list(STUDY["grid"]["dataset"])
 DATA_ROOT = STUDY["data"]["root"]
-DATA_FILES = [f"{DATA_ROOT}/{name}.pt" for name in DATASETS]
+DATA_FILES = [layout.data_file(DATA_ROOT, name) for name in DATASETS]
 
 
 def _check_data():
@@ -58,12 +62,8 @@ wildcard_constraints:
     dataset=r"[a-z_]+",
 
 
-def run_dirs():
-    return [f"results/runs/{run}" for run in CELL_OF_RUN]
-
-
 def run_outputs(name):
-    return [f"{d}/{name}" for d in run_dirs()]
+    return [layout.run_output(run, name) for run in CELL_OF_RUN]
 
 
 def train_config(wildcards):
@@ -73,7 +73,7 @@ def train_config(wildcards):
 
 def data_file(wildcards):
     """The prepared dataset a run trains on."""
-    return f"{DATA_ROOT}/{CELL_OF_RUN[wildcards.run]['dataset']}.pt"
+    return layout.data_file(DATA_ROOT, CELL_OF_RUN[wildcards.run]["dataset"])
 
 
 def plan_gpus():
@@ -94,7 +94,7 @@ def gpu_limit():
 
 
 def step_inputs(step):
-    return {name: steps.table_path(name) for name in step.reads}
+    return {name: layout.table_path(name) for name in step.reads}
 
 
 def caption(name):
@@ -113,7 +113,7 @@ def step_outputs(step):
             path = report(path, caption=caption(name), **labels)
         outputs[name] = path
         if name in steps.CSV_TABLES:
-            outputs[f"{name}_csv"] = path.removesuffix(".parquet") + ".csv"
+            outputs[f"{name}_csv"] = layout.csv_path(name)
     return outputs
 
 
@@ -124,17 +124,24 @@ def step_settings(step):
 
 def final_targets():
     return [
-        "results/metrics.parquet",
-        "results/summary.csv",
-        "results/stats/leaderboard.csv",
-        "results/stats/anova.csv",
-        "results/stats/seed_summary.csv",
-        "results/stats/marginal_means.csv",
-        "results/stats/interactions.csv",
-        "results/stats/overfitting_configs.csv",
-        "results/stats/regularization_effects.csv",
-        "results/stats/anomalies.csv",
-        "results/stats/confused_pairs.csv",
-        "results/plots/accuracy_heatmap.png",  # every figure is an input of the report
-        "reports/summary.html",
+        layout.table_path("metrics"),
+        *map(layout.csv_path, FINAL_CSV_TABLES),
+        # every figure is an input of the report
+        layout.figure_path("accuracy_heatmap"),
+        layout.REPORT,
     ]
+
+
+# The tables whose CSV `rule all` asks for by name (the report needs the others).
+FINAL_CSV_TABLES = (
+    "summary",
+    "leaderboard",
+    "anova",
+    "seed_summary",
+    "marginal_means",
+    "interactions",
+    "overfitting_configs",
+    "regularization_effects",
+    "anomalies",
+    "confused_pairs",
+)

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 import ablation.cli.seeds_overlay as seeds_overlay
+from ablation import layout
 from ablation.console import Failure, UsageError, positive_int
 
 PROG = "ablation"
@@ -323,7 +324,7 @@ def _add_seeds_overlay(commands) -> None:
     _add_config_options(p)
     p.add_argument(
         "--leaderboard",
-        default="results/stats/leaderboard.parquet",
+        default=layout.table_path("leaderboard"),
         metavar="FILE",
         help="the leaderboard of the study (rule analyze_leaderboard)",
     )
