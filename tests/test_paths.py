@@ -4,10 +4,16 @@ other module or rule spells a path of its own."""
 from __future__ import annotations
 
 import ast
+import json
 import re
-from pathlib import Path
+
+import yaml
 
 from ablation import layout
+from ablation.cli.status import Workspace, cell_status
+from ablation.config import grid_cells, run_config, run_path, validate_config
+from ablation.packs.handoff import runs_to_train
+from ablation.report.inputs import finished_runs
 from ablation.schema import load_schema
 from conftest import REPO
 
@@ -40,7 +46,7 @@ def test_tables_figures_and_logs():
 
 def test_the_default_data_root_is_the_configs():
     default = load_schema()["properties"]["data"]["properties"]["root"]["default"]
-    assert layout.DATA_ROOT == default
+    assert default == layout.DATA_ROOT
     assert layout.data_file(default, "mnist") == "results/data/mnist.pt"
 
 
@@ -82,10 +88,12 @@ def test_no_module_spells_a_path_of_its_own():
             continue
         tree = ast.parse(path.read_text())
         docs = _docstrings(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if id(node) not in docs and _spells_a_path(node.value):
-                    found.append(f"{path.relative_to(REPO)}:{node.lineno} {node.value!r}")
+        strings = [n for n in ast.walk(tree) if isinstance(n, ast.Constant)]
+        found += [
+            f"{path.relative_to(REPO)}:{node.lineno} {node.value!r}"
+            for node in strings
+            if isinstance(node.value, str) and id(node) not in docs and _spells_a_path(node.value)
+        ]
     assert not found, found
 
 
@@ -101,3 +109,27 @@ def test_no_rule_spells_a_path_of_its_own():
                 if _spells_a_path(text)
             ]
     assert not found, found
+
+
+def test_packs_status_and_the_report_ask_the_same_function(tmp_path, monkeypatch):
+    """A run whose folder holds its outputs and whose pack stamped it: finished for the
+    three of them, and for none once `layout.is_finished` says otherwise."""
+    study = validate_config(yaml.safe_load((REPO / "config" / "quick.yaml").read_text()))
+    cell = grid_cells(study)[0]
+    cfg, run = run_config(study, cell), run_path(cell)
+    folder = tmp_path / layout.run_dir(run)
+    folder.mkdir(parents=True)
+    for name in layout.RUN_OUTPUTS:
+        (folder / name).write_bytes(b"not read here")
+    stamp = tmp_path / layout.trained_stamp(run)
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(json.dumps({"config_hash": cfg.hash()}))
+    ws = Workspace(root=tmp_path, data_root=tmp_path / "data", incomplete=set(), locked=set())
+
+    assert finished_runs(tmp_path / layout.RUNS, [run]) == [run]
+    assert runs_to_train([cfg], tmp_path) == []
+    assert cell_status(ws, study, cell).state == "stale"  # finished; its metrics unreadable
+    monkeypatch.setattr(layout, "is_finished", lambda folder: False)
+    assert finished_runs(tmp_path / layout.RUNS, [run]) == []
+    assert runs_to_train([cfg], tmp_path) == [cfg]
+    assert cell_status(ws, study, cell).state == "missing"
