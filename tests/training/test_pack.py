@@ -16,7 +16,7 @@ import torch
 
 from ablation import layout
 from ablation.config import TrainConfig, load_config, run_config, run_path
-from ablation.packs.devices import gpu_count_setting, job_device, planned_gpus
+from ablation.packs.devices import job_device, planned_gpus
 from ablation.packs.plan import (
     CPU,
     DATA_ORDER,
@@ -290,9 +290,7 @@ def test_the_gpus_planned_for():
     assert planned_gpus("cuda", None, lambda: 0) == ["cuda:0"]  # fails in the job
     assert planned_gpus("cuda:1", None, refuse) == ["cuda:1"]
     assert planned_gpus("mps", None, refuse) == []
-    assert gpu_count_setting("auto") is None and gpu_count_setting("3") == 3
-    with pytest.raises(ValueError, match="ABLATION_GPUS='-1'"):
-        gpu_count_setting("-1")
+    # ABLATION_GPUS itself: tests/test_environment.py
 
 
 def test_the_device_a_pack_job_trains_on():

@@ -4,8 +4,8 @@ import os
 import sys
 
 import ablation.config as study
-from ablation.packs.devices import gpu_count_setting, planned_gpus, visible_gpus
-from ablation import data, layout, steps
+from ablation.packs.devices import planned_gpus, visible_gpus
+from ablation import data, environment, layout, steps
 from ablation import i18n
 from ablation.report.figures import (
     FIGURES,
@@ -52,7 +52,7 @@ def _check_data():
 
 _check_data()
 # Runtime knob, not part of the study: auto (CUDA when present), cpu, cuda, cuda:1, ...
-DEVICE = os.environ.get("ABLATION_DEVICE", "auto")
+DEVICE = environment.device()
 # For `--use-conda` users; relative to the rule files.
 CONDA_ENV = "../../envs/ablation.yaml"
 
@@ -81,7 +81,7 @@ def plan_gpus():
     planning knob ABLATION_GPUS (auto: the GPUs torch sees, asked only then; a number:
     that many, e.g. on a login node without GPUs for a cluster's GPU nodes)."""
     try:
-        count = gpu_count_setting(os.environ.get("ABLATION_GPUS", "auto"))
+        count = environment.gpu_count()
     except ValueError as err:
         sys.exit(str(err))
     return planned_gpus(DEVICE, count, visible_gpus)

@@ -12,14 +12,14 @@
 # With GPUs (ABLATION_DEVICE auto or cuda; ABLATION_GPUS, a planning knob, says how many
 # when torch cannot see them here), the plan gives each pack a device: GPU packs
 # (resource gpu=1, a core each) and, on the cores left, CPU packs (gpu=0), sized so
-# that both finish together (docs/cluster-and-gpu.md).
-from ablation.packs.devices import max_pack_size, stacking
+# that both finish together (docs/cluster-and-gpu.md). The ABLATION_* knobs are read by
+# ablation.environment.
 from ablation.packs.handoff import finish_run, pack_members, runs_to_train
 from ablation.packs.plan import CPU, load_plan, plan_packs, save_plans, target_pack_ids
 
 try:
-    MAX_PACK_SIZE = max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
-    stacking(os.environ.get("ABLATION_STACK", "auto"))  # checked before any job
+    MAX_PACK_SIZE = environment.pack_size()
+    environment.stacking()  # checked before any job
 except ValueError as err:
     sys.exit(str(err))
 # Jobs at once: --cores, or --jobs on a cluster (the executor is not known yet while the

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from ablation import layout
+from ablation import environment, layout
 from ablation.data import DataError, prepare_dataset
 from ablation.io import write_text_atomic
 
@@ -66,7 +66,7 @@ def run_way(
     copy = folder / layout.data_file(layout.DATA_ROOT, dataset)
     copy.parent.mkdir(parents=True)
     shutil.copy2(data_file, copy)
-    env = dict(os.environ, ABLATION_PACK_SIZE=pack_size, ABLATION_DEVICE=device)
+    env = {**os.environ, environment.PACK_SIZE: pack_size, environment.DEVICE: device}
     command = [
         sys.executable,
         "-m",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from ablation import provenance
+from ablation import environment, provenance
 from ablation.config import TrainConfig, run_path
 from ablation.data import load_dataset
 from ablation.io import write_text_atomic
@@ -277,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logs.setup(log_file)
     cfg = TrainConfig.from_dict(json.loads(config))
-    device = os.environ.get("ABLATION_DEVICE", "auto")
+    device = environment.device()
     run_job(cfg, data, metrics, model, confusion, state, threads=int(threads), device=device)
     return 0
 
