@@ -4,6 +4,7 @@ import os
 import sys
 
 import ablation.config as study
+from ablation.memory import machine_memory
 from ablation.packs.devices import planned_gpus, visible_gpus
 from ablation import data, environment, layout, steps
 from ablation import i18n
@@ -21,8 +22,13 @@ def _validated(config):
     own = [str(f) for f in workflow.configfiles if str(f) not in cli]
     layers = [("--config", workflow.config_settings.config or {})]
     layers += [(f, f) for f in [*reversed(cli), *reversed(own)]]
+    # Memory is checked where the study is planned, against this machine's.
+    planning = workflow.is_main_process and "--lint" not in sys.argv
+    memory = machine_memory() if planning else None
     try:
-        return study.validate_config(config, source=sources, layers=layers)
+        return study.validate_config(
+            config, source=sources, layers=layers, memory=memory
+        )
     except study.ConfigError as err:
         # Our message alone, without a traceback: the user's fix is in the config.
         sys.exit(f"invalid study config\n{err}")
