@@ -20,7 +20,7 @@ def planned_gpus(device: str, count: int | None, visible: Callable[[], int]) -> 
 
     `cpu`: none. `cuda:<i>`: that one. `auto`: `count` GPUs. `cuda`: as many, at least
     one (a pack planned for a GPU that is not there stops with the `DeviceError` of
-    `ablation.train.select_device`). Any other device (`mps`, ...): none; the packs,
+    `ablation.training.loop.select_device`). Any other device (`mps`, ...): none; the packs,
     planned as the CPU's, train on it (`job_device`).
     """
     if device.startswith("cuda:"):
