@@ -1,5 +1,7 @@
 # Ablation study of the classic MNIST network (see README.md).
 #
+# Every path below is spelled once, in src/ablation/layout.py.
+#
 # results/
 #   data/<dataset>.pt                      each dataset as compact uint8 tensors (prepare_data)
 #   runs/activation=A/optimizer=O/weight_decay=W/dropout=D/seed=S/

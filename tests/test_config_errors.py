@@ -165,6 +165,55 @@ def test_bad_config_names_file_key_and_fix(change, key, words):
         assert word in message
 
 
+GB = 10**9
+# (change, key named, words of the problem and the fix), on a machine of 16 GB
+TOO_BIG = {
+    "a width whose weights alone need 318 GB": (
+        set_in("grid.hidden_size", [128, 100_000_000]),
+        "grid.hidden_size",
+        ["100000000 needs about", "318 GB for its weights alone", "hidden_size=100000000",
+         "more than the 16 GB of this machine", "set hidden_size to at most"],
+    ),
+    "a width set under training": (
+        set_in("training.hidden_size", 10_000_000),
+        "training.hidden_size",
+        ["32 GB for its weights alone", "set hidden_size to at most"],
+    ),
+    "a batch too big for its width": (
+        lambda c: (set_in("grid.hidden_size", [100_000])(c), set_in("grid.batch_size", [50_000])(c),
+                   set_in("training.train_size", 50_000)(c)),
+        "grid.batch_size",
+        ["50000 needs about", "more than the 16 GB", "set batch_size to at most"],
+    ),
+    "an evaluation batch too big": (
+        set_in("training.eval_batch_size", 1_000_000_000),
+        "training.eval_batch_size",
+        ["set eval_batch_size to at most", "or train on a machine with more memory"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change, key, words", TOO_BIG.values(), ids=TOO_BIG.keys())
+def test_training_that_cannot_fit_in_memory_is_refused(change, key, words):
+    with pytest.raises(ConfigError) as caught:
+        validate_config(bad(change), source="config/study.yaml", memory=16 * GB)
+    err = caught.value
+    assert (err.source, err.key) == ("config/study.yaml", key)
+    message = str(err)
+    assert message.startswith(f"config/study.yaml: {key}: ") and "\n  fix: " in message
+    for word in words:
+        assert word in message
+
+
+def test_memory_is_checked_only_where_asked():
+    """The command line validates without it (a login node may have less memory than the
+    machine that trains); the fitting width passes."""
+    too_wide = bad(set_in("grid.hidden_size", [100_000_000]))
+    assert validate_config(too_wide)["grid"]["hidden_size"] == [100_000_000]
+    fix = validate_config(bad(set_in("grid.hidden_size", [1024])), memory=16 * GB)
+    assert fix["grid"]["hidden_size"] == [1024]
+
+
 def test_yaml11_exponents_are_numbers():
     """PyYAML (and so Snakemake) reads `1e-4` as text; the study reads the number meant."""
     config = bad(set_in("grid.weight_decay", ["0", "1e-4"]))
@@ -255,6 +304,18 @@ def test_snakemake_reads_yaml11_exponents_as_numbers(workdir):
     assert study["optimizers"]["adam"]["lr"] == 0.001
     out = snakemake(workdir, "-n", "--configfile", str(configfile)).stdout
     assert "weight_decay=0.0001/" in out and "weight_decay=0.0/" in out
+
+
+@pytest.mark.workflow
+def test_snakemake_refuses_a_width_too_big_for_this_machine(workdir):
+    """Refused while Snakemake plans, before any job (the dataset included) starts."""
+    from ablation.memory import human, machine_memory
+
+    configfile = write_config(workdir, bad(set_in("grid.hidden_size", [128, 10**12])))
+    output = refused(workdir, "--configfile", str(configfile))
+    assert "config/study.yaml: grid.hidden_size: 1000000000000 needs about" in output
+    assert f"more than the {human(machine_memory())} of this machine" in output
+    assert "fix: set hidden_size to at most" in output
 
 
 def closed_port() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from conftest import REPO
@@ -87,3 +88,61 @@ def test_no_module_is_too_long_to_read_at_once():
     assert set(too_long) <= TOO_LONG_FOR_NOW, too_long
     done = {name for name in TOO_LONG_FOR_NOW if lengths.get(name, 0) <= MAX_LINES}
     assert not done, f"{done} are short now: take them off TOO_LONG_FOR_NOW"
+
+
+# ---------------------------------------------------------------------------- the module map
+
+ARCHITECTURE = REPO / "docs" / "architecture.md"
+LIBRARY = "src/ablation/"
+ENTRY = re.compile(r"^( *)([\w.*/]+(?:\.py|/)(?:, [\w.*/]+(?:\.py|/))*)(?: {2,}|$)")
+
+
+def mapped_paths(text: str) -> set[str]:
+    """The files and folders of the library that the map of docs/architecture.md names,
+    relative to src/ablation (`training/loop.py`, `training/`), from its indentation."""
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    found, parents = set(), []  # parents: (indent, folder) of the entries above
+    for line in block.splitlines():
+        match = ENTRY.match(line)
+        if not match or len(match[1]) > 8:  # a description's continuation
+            continue
+        indent, names = len(match[1]), match[2].split(", ")
+        parents = [(i, folder) for i, folder in parents if i < indent]
+        prefix = "".join(folder for _, folder in parents)
+        if prefix.startswith(LIBRARY):
+            found.update(prefix.removeprefix(LIBRARY) + name for name in names)
+        if names[-1].endswith("/"):
+            parents.append((indent, names[-1]))
+    return found
+
+
+def library_paths() -> set[str]:
+    """Every module (packages as their folder) under src/ablation, and each folder."""
+    base = SRC / "ablation"
+    found = set()
+    for path in base.rglob("*"):
+        rel = path.relative_to(base).as_posix()
+        if path.is_dir() and "__pycache__" not in rel:
+            found.add(rel + "/")
+        elif path.suffix == ".py" and path.name != "__init__.py":
+            found.add(rel)
+    return found
+
+
+def test_the_module_map_names_every_module_and_only_those_that_exist():
+    mapped = mapped_paths(ARCHITECTURE.read_text())
+    actual = library_paths()
+    assert "training/loop.py" in mapped and "cli/" in mapped  # the parser reads the map
+    modules = {
+        p for p in actual if p.endswith(".py") or (SRC / "ablation" / p / "__init__.py").exists()
+    }
+    assert modules <= mapped, f"missing from docs/architecture.md: {sorted(modules - mapped)}"
+    assert mapped <= actual, f"in docs/architecture.md, not in the tree: {sorted(mapped - actual)}"
+
+
+def test_the_map_reader_follows_the_indentation():
+    text = (
+        "## Layout\n\n```\nsrc/ablation/   lib\n  a.py, b/      x\n    c.py        y\n"
+        "                  z.py continued\n  d.py          w\ndocs/\n```\n"
+    )
+    assert mapped_paths(text) == {"a.py", "b/", "b/c.py", "d.py"}

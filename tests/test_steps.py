@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from ablation.layout import AGGREGATES
 from ablation.report.figures import FIGURES
 from ablation.report.inputs import TABLES
-from ablation.steps import AGGREGATES, STEPS, step
+from ablation.steps import STEPS, step
 from conftest import snakemake
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from ablation import memory as mem
 from ablation.axes import AXES
 
 # The grid's API, also importable from here (the config's long-standing home).
@@ -103,6 +104,7 @@ def validate_config(
     config: dict,
     source: str = "config",
     layers: Sequence[tuple[str, Mapping | str | Path]] | None = None,
+    memory: int | None = None,
 ) -> dict:
     """Return a validated copy of `config` with defaults filled in.
 
@@ -113,6 +115,8 @@ def validate_config(
     layers : where the merged config came from, highest precedence first, as
         (name, mapping or YAML file) pairs; an error then names the layer that
         sets the offending key (e.g. the `--configfile` that holds a typo).
+    memory : bytes of memory of the machine that trains (`ablation.memory.machine_memory`);
+        given, a run whose training cannot fit in it is refused (the Snakefile's check).
 
     Raises
     ------
@@ -120,7 +124,7 @@ def validate_config(
         On the first problem found, naming the file, the key and the fix.
     """
     try:
-        return _validate(config, source)
+        return _validate(config, source, memory)
     except ConfigError as err:
         where = locate_key(err.key, layers or [])
         if where is None:
@@ -128,7 +132,7 @@ def validate_config(
         raise ConfigError(where, err.key, err.problem, err.fix) from None
 
 
-def _validate(config: dict, source: str) -> dict:
+def _validate(config: dict, source: str, memory: int | None = None) -> dict:
     if not isinstance(config, dict):
         raise ConfigError(source, "-", "the config is not a mapping", "write keys like `grid:`")
     config = _coerce_numbers(copy.deepcopy(config))
@@ -141,7 +145,32 @@ def _validate(config: dict, source: str) -> dict:
     _check_semantics(config, source)
     _check_sizes(config, source, listed)
     config["training"]["milestones"] = sorted(config["training"]["milestones"])
+    if memory is not None:
+        _check_memory(config, source, listed, memory)
     return config
+
+
+def _check_memory(config: dict, source: str, listed: set[str], memory: int) -> None:
+    """The run needing the most memory fits in `memory` bytes, or the setting that
+    weighs most is refused, with the largest value that fits."""
+    runs = (run_config(config, cell) for cell in grid_cells(config))
+    cfg, need = max(((c, mem.estimate(c)) for c in runs), key=lambda found: found[1].total)
+    if need.total <= memory:
+        return
+    setting = need.culprit(memory)
+    home = SETTINGS.get(setting, "training")
+    key = f"grid.{setting}" if setting in listed else f"{home}.{setting}"
+    value = "null" if getattr(cfg, setting) is None else getattr(cfg, setting)
+    fits = mem.largest_fitting(cfg, setting, memory)
+    instead = f"set {setting} to at most {fits}" if fits else f"lower {setting}"
+    raise ConfigError(
+        source,
+        key,
+        f"{value} needs about {mem.human(need.total)} of memory to train one run "
+        f"({mem.human(need.weights)} for its weights alone; {run_path(cfg.cell())}), "
+        f"more than the {mem.human(memory)} of this machine",
+        f"{instead} here (the other settings as they are), or train on a machine with more memory",
+    )
 
 
 def _rename_train_limit(config: dict, source: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
-import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,11 +22,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ablation import environment
 from ablation.axes import CLASS_NAMES, class_names  # noqa: F401 (re-exported; defined torch-free)
 from ablation.io import torch_save_atomic
 
 DATASET_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "kmnist": "KMNIST"}
-DATA_DIR_ENV = "ABLATION_DATA_DIR"  # a folder of datasets: <Class>/raw/ for each
+DATA_DIR_ENV = environment.DATA_DIR  # a folder of datasets: <Class>/raw/ for each
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -118,7 +118,7 @@ def find_raw_dir(name: str, root: str | Path, local_dir: str | Path | None = Non
                 f"{Path.cwd()}); fix the path in the config, or remove the key to download"
             )
         return folder / sub if _complete(folder / sub) else folder
-    shared = os.environ.get(DATA_DIR_ENV)
+    shared = environment.data_dir()
     for folder in ([Path(shared) / sub] if shared else []) + [Path(root) / sub]:
         if _complete(folder):
             return folder

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ablation import layout
 from ablation.io import atomic_write
 
 SPLITS = ("train_running", "train", "validation", "test")
@@ -139,7 +140,7 @@ def runs_dataset(root: str | Path):
 
     partitions = pa.schema([METRICS_SCHEMA.field(axis) for axis in AXES])
     return ds.dataset(
-        sorted(str(p) for p in Path(root).rglob("metrics.parquet")),
+        sorted(str(p) for p in Path(root).rglob(layout.METRICS)),
         schema=METRICS_SCHEMA,
         partitioning=ds.partitioning(partitions, flavor="hive"),
         partition_base_dir=str(root),

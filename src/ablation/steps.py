@@ -1,8 +1,8 @@
 """The analysis and figure steps of a study, wired once.
 
 Each step reads named tables, takes some settings of the config's ``analysis:`` section
-and makes named tables (``results/stats/<name>.parquet``) or figures
-(``results/plots/<name>.png``). The workflow runs each step as the rule of the same name
+and makes named tables or figures (their files: `ablation.layout.table_path`,
+`figure_path`). The workflow runs each step as the rule of the same name
 (``workflow/rules/analyze.smk``, ``plots.smk``: their inputs, outputs and params come from
 here, their script is ``workflow/scripts/run_step.py``); the partial report
 (`ablation.report.build`) runs them all, in this order, in one process.
@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ablation.layout import figure_path, table_path
+
 Tables = Mapping[str, Any]  # name -> DataFrame
 Made = dict[str, Any]  # name -> DataFrame (analysis) or matplotlib Figure (plot)
 
-AGGREGATES = ("metrics", "runs", "confusion", "summary")  # from the aggregate_metrics rule
 # Tables also written as CSV, for reading without Python.
 CSV_TABLES = frozenset({
     "overfitting", "overfitting_configs", "seed_summary", "leaderboard",
@@ -71,15 +72,6 @@ def settings_of(step: Step, study: Mapping[str, Any]) -> dict[str, Any]:
     if step.draws:
         values["language"] = study["report"]["language"]
     return values
-
-
-def table_path(name: str) -> str:
-    """Where the workflow keeps the table `name`."""
-    return f"results/{name}.parquet" if name in AGGREGATES else f"results/stats/{name}.parquet"
-
-
-def figure_path(name: str) -> str:
-    return f"results/plots/{name}.png"
 
 
 def output_path(step: Step, name: str) -> str:

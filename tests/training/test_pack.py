@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 import torch
 
+from ablation import layout
 from ablation.config import TrainConfig, load_config, run_config, run_path
-from ablation.packs.devices import gpu_count_setting, job_device, planned_gpus
+from ablation.packs.devices import job_device, planned_gpus
 from ablation.packs.plan import (
     CPU,
     DATA_ORDER,
     LOCKSTEP,
     MEMBER_FIELDS,
-    PLANS,
     Pack,
     _schedule,
     estimated_seconds,
@@ -31,7 +31,7 @@ from ablation.packs.plan import (
     plan_packs,
     save_plans,
 )
-from ablation.training.job import run_job
+from ablation.training.job import run_job, run_pack_job
 from ablation.training.loop import train
 from ablation.training.model import ACTIVATIONS
 from ablation.training.pack import train_pack
@@ -121,6 +121,53 @@ def test_a_diverging_member_stops_alone(small):
     assert [r.status for r in results] == ["completed", "diverged", "completed"]
     for cfg, packed in zip(cfgs, results, strict=True):
         assert_same_result(train(cfg, small), packed)
+
+
+def test_a_pack_reports_its_progress_once_a_pack_epoch(small):
+    """The diverging member trains the first pack epoch only; the pack's time left counts
+    the epochs its slowest member has to go."""
+    seen = []
+    train_pack(diverging_pack(), small, on_pack_epoch=seen.append)
+    assert [(p["epoch"], p["epochs"], p["trained"], p["runs"]) for p in seen] == [
+        (1, 3, 3, 3),
+        (2, 3, 2, 3),
+        (3, 3, 2, 3),
+    ]
+    assert [p["seconds_left"] > 0 for p in seen] == [True, True, False]
+    first = seen[0]
+    assert first["seconds_left"] == pytest.approx(first["seconds"] * 2)  # 2 more at this pace
+
+
+def test_a_packs_log_has_one_line_per_pack_epoch_and_each_member_its_own(
+    mnist_file, tmp_path, caplog
+):
+    """The job's log (the pack's): a line per pack epoch with the pack's time left, no
+    member's epoch line; each member's log: its own epoch lines, without a time left of
+    its own (it finishes with its pack)."""
+    base = replace(TINY, epochs=3, milestones=(3,))
+    cfgs = [base, replace(base, activation="tanh")]
+    members = []
+    for i, cfg in enumerate(cfgs):
+        names = ("metrics.parquet", "confusion.parquet", "model.pt", "state.pt", "run.log")
+        paths = {name.split(".")[0]: str(tmp_path / str(i) / name) for name in names}
+        members.append({"config": cfg, **paths, "logs": [paths.pop("run")]})
+    with caplog.at_level("INFO", logger="ablation"):
+        run_pack_job(members, mnist_file, device="cpu")
+    pack_lines = [r.getMessage() for r in caplog.records if "epoch" in r.getMessage()]
+    progress = [line for line in pack_lines if line.startswith("pack epoch")]
+    assert [line.split("  ")[0] for line in progress] == [f"pack epoch {e}/3" for e in (1, 2, 3)]
+    assert all("2 of 2 runs" in line for line in progress)
+    assert ["left" in line for line in progress] == [True, True, False]
+    assert not any("train loss" in line for line in pack_lines)
+    for member in members:
+        lines = (tmp_path / member["logs"][0]).read_text().splitlines()
+        epochs = [line for line in lines if "train loss" in line]
+        assert [line.split("INFO ")[1].split("  ")[0] for line in epochs] == [
+            "epoch 1/3",
+            "epoch 2/3",
+            "epoch 3/3",
+        ]
+        assert not any("left" in line or "pack epoch" in line for line in lines)
 
 
 class Interrupt(Exception):
@@ -290,9 +337,7 @@ def test_the_gpus_planned_for():
     assert planned_gpus("cuda", None, lambda: 0) == ["cuda:0"]  # fails in the job
     assert planned_gpus("cuda:1", None, refuse) == ["cuda:1"]
     assert planned_gpus("mps", None, refuse) == []
-    assert gpu_count_setting("auto") is None and gpu_count_setting("3") == 3
-    with pytest.raises(ValueError, match="ABLATION_GPUS='-1'"):
-        gpu_count_setting("-1")
+    # ABLATION_GPUS itself: tests/test_environment.py
 
 
 def test_the_device_a_pack_job_trains_on():
@@ -319,7 +364,7 @@ def test_the_device_keeps_the_pack_id_and_travels_with_the_plan(tmp_path):
     save_plans([on_gpu], tmp_path)
     assert load_plan(on_gpu.id, tmp_path).device == "cuda:0"
     # A plan saved before plans held a device: the CPU's.
-    plan = tmp_path / PLANS / f"{on_gpu.id}.json"
+    plan = tmp_path / layout.plan_file(on_gpu.id)
     plan.write_text(json.dumps([c.to_dict() for c in members]))
     assert load_plan(on_gpu.id, tmp_path) == Pack.of(members)
 

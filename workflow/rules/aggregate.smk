@@ -1,19 +1,19 @@
 rule aggregate_metrics:
     input:
-        metrics=run_outputs("metrics.parquet"),
-        confusion=run_outputs("confusion.parquet"),
+        metrics=run_outputs(layout.METRICS),
+        confusion=run_outputs(layout.CONFUSION),
     output:
-        metrics="results/metrics.parquet",
-        runs="results/runs.parquet",
-        confusion="results/confusion.parquet",
+        metrics=layout.table_path("metrics"),
+        runs=layout.table_path("runs"),
+        confusion=layout.table_path("confusion"),
         summary=report(
-            "results/summary.csv",
+            layout.csv_path("summary"),
             caption=caption("summary"),
             category=snakemake_table_category(LANGUAGE),
         ),
-        summary_parquet="results/summary.parquet",
+        summary_parquet=layout.table_path("summary"),
     log:
-        "logs/aggregate_metrics.log",
+        layout.log_file("aggregate_metrics"),
     conda:
         CONDA_ENV
     script:

@@ -4,10 +4,15 @@ import os
 import sys
 
 import ablation.config as study
-from ablation.packs.devices import gpu_count_setting, planned_gpus, visible_gpus
-from ablation import data, steps
+from ablation.memory import machine_memory
+from ablation.packs.devices import planned_gpus, visible_gpus
+from ablation import data, environment, layout, steps
 from ablation import i18n
-from ablation.report.figures import FIGURES, snakemake_report_labels, snakemake_table_category
+from ablation.report.figures import (
+    FIGURES,
+    snakemake_report_labels,
+    snakemake_table_category,
+)
 
 
 def _validated(config):
@@ -17,8 +22,13 @@ def _validated(config):
     own = [str(f) for f in workflow.configfiles if str(f) not in cli]
     layers = [("--config", workflow.config_settings.config or {})]
     layers += [(f, f) for f in [*reversed(cli), *reversed(own)]]
+    # Memory is checked where the study is planned, against this machine's.
+    planning = workflow.is_main_process and "--lint" not in sys.argv
+    memory = machine_memory() if planning else None
     try:
-        return study.validate_config(config, source=sources, layers=layers)
+        return study.validate_config(
+            config, source=sources, layers=layers, memory=memory
+        )
     except study.ConfigError as err:
         # Our message alone, without a traceback: the user's fix is in the config.
         sys.exit(f"invalid study config\n{err}")
@@ -32,7 +42,7 @@ CELL_OF_RUN = {study.run_path(cell): cell for cell in CELLS}
 RUN = study.RUN_PATTERN
 DATASETS = list(STUDY["grid"]["dataset"])
 DATA_ROOT = STUDY["data"]["root"]
-DATA_FILES = [f"{DATA_ROOT}/{name}.pt" for name in DATASETS]
+DATA_FILES = [layout.data_file(DATA_ROOT, name) for name in DATASETS]
 
 
 def _check_data():
@@ -48,7 +58,7 @@ def _check_data():
 
 _check_data()
 # Runtime knob, not part of the study: auto (CUDA when present), cpu, cuda, cuda:1, ...
-DEVICE = os.environ.get("ABLATION_DEVICE", "auto")
+DEVICE = environment.device()
 # For `--use-conda` users; relative to the rule files.
 CONDA_ENV = "../../envs/ablation.yaml"
 
@@ -58,12 +68,8 @@ wildcard_constraints:
     dataset=r"[a-z_]+",
 
 
-def run_dirs():
-    return [f"results/runs/{run}" for run in CELL_OF_RUN]
-
-
 def run_outputs(name):
-    return [f"{d}/{name}" for d in run_dirs()]
+    return [layout.run_output(run, name) for run in CELL_OF_RUN]
 
 
 def train_config(wildcards):
@@ -73,7 +79,7 @@ def train_config(wildcards):
 
 def data_file(wildcards):
     """The prepared dataset a run trains on."""
-    return f"{DATA_ROOT}/{CELL_OF_RUN[wildcards.run]['dataset']}.pt"
+    return layout.data_file(DATA_ROOT, CELL_OF_RUN[wildcards.run]["dataset"])
 
 
 def plan_gpus():
@@ -81,7 +87,7 @@ def plan_gpus():
     planning knob ABLATION_GPUS (auto: the GPUs torch sees, asked only then; a number:
     that many, e.g. on a login node without GPUs for a cluster's GPU nodes)."""
     try:
-        count = gpu_count_setting(os.environ.get("ABLATION_GPUS", "auto"))
+        count = environment.gpu_count()
     except ValueError as err:
         sys.exit(str(err))
     return planned_gpus(DEVICE, count, visible_gpus)
@@ -94,7 +100,7 @@ def gpu_limit():
 
 
 def step_inputs(step):
-    return {name: steps.table_path(name) for name in step.reads}
+    return {name: layout.table_path(name) for name in step.reads}
 
 
 def caption(name):
@@ -113,7 +119,7 @@ def step_outputs(step):
             path = report(path, caption=caption(name), **labels)
         outputs[name] = path
         if name in steps.CSV_TABLES:
-            outputs[f"{name}_csv"] = path.removesuffix(".parquet") + ".csv"
+            outputs[f"{name}_csv"] = layout.csv_path(name)
     return outputs
 
 
@@ -124,17 +130,24 @@ def step_settings(step):
 
 def final_targets():
     return [
-        "results/metrics.parquet",
-        "results/summary.csv",
-        "results/stats/leaderboard.csv",
-        "results/stats/anova.csv",
-        "results/stats/seed_summary.csv",
-        "results/stats/marginal_means.csv",
-        "results/stats/interactions.csv",
-        "results/stats/overfitting_configs.csv",
-        "results/stats/regularization_effects.csv",
-        "results/stats/anomalies.csv",
-        "results/stats/confused_pairs.csv",
-        "results/plots/accuracy_heatmap.png",  # every figure is an input of the report
-        "reports/summary.html",
+        layout.table_path("metrics"),
+        *map(layout.csv_path, FINAL_CSV_TABLES),
+        # every figure is an input of the report
+        layout.figure_path("accuracy_heatmap"),
+        layout.REPORT,
     ]
+
+
+# The tables whose CSV `rule all` asks for by name (the report needs the others).
+FINAL_CSV_TABLES = (
+    "summary",
+    "leaderboard",
+    "anova",
+    "seed_summary",
+    "marginal_means",
+    "interactions",
+    "overfitting_configs",
+    "regularization_effects",
+    "anomalies",
+    "confused_pairs",
+)

@@ -1,8 +1,8 @@
 rule prepare_data:
     output:
-        data=f"{DATA_ROOT}/{{dataset}}.pt",
+        data=layout.data_file(DATA_ROOT, "{dataset}"),
     log:
-        "logs/prepare_data/{dataset}.log",
+        layout.log_file("prepare_data", "{dataset}"),
     # One job for every run that needs the data; on a cluster it runs where the
     # workflow was started (login nodes reach the internet, compute nodes often not).
     localrule: True

@@ -15,7 +15,7 @@ for step in steps.STEPS:
         output:
             **step_outputs(step),
         log:
-            f"logs/{step.name}.log",
+            layout.log_file(step.name),
         conda:
             CONDA_ENV
         params:

@@ -5,18 +5,18 @@ from ablation.report.inputs import TABLES, finished_digest
 
 EXPECTED_RUNS = list(CELL_OF_RUN)
 # Wall time of each training job, where Snakemake recorded one (read if present).
-BENCHMARKS = [f"benchmarks/train_model/{run}.tsv" for run in EXPECTED_RUNS]
+BENCHMARKS = [layout.run_benchmark(run) for run in EXPECTED_RUNS]
 
 
 rule render_report:
     input:
-        **{name: steps.table_path(name) for name in TABLES},
-        **{name: steps.figure_path(name) for name in FIGURES},
+        **{name: layout.table_path(name) for name in TABLES},
+        **{name: layout.figure_path(name) for name in FIGURES},
         data=DATA_FILES,
     output:
-        html="reports/summary.html",
+        html=layout.REPORT,
     log:
-        "logs/render_report.log",
+        layout.log_file("render_report"),
     conda:
         CONDA_ENV
     params:
@@ -34,14 +34,14 @@ rule render_report:
 # Aggregation, statistics and figures run in this one job (ablation.report.build).
 rule render_partial_report:
     output:
-        html="reports/partial/summary.html",
+        html=layout.PARTIAL_REPORT,
     log:
-        "logs/render_partial_report.log",
+        layout.log_file("render_partial_report"),
     conda:
         CONDA_ENV
     params:
-        finished=finished_digest("results/runs", EXPECTED_RUNS),
-        runs_root="results/runs",
+        finished=finished_digest(layout.RUNS, EXPECTED_RUNS),
+        runs_root=layout.RUNS,
         study=STUDY,
         expected_runs=EXPECTED_RUNS,
         benchmarks=BENCHMARKS,

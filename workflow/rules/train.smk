@@ -12,23 +12,14 @@
 # With GPUs (ABLATION_DEVICE auto or cuda; ABLATION_GPUS, a planning knob, says how many
 # when torch cannot see them here), the plan gives each pack a device: GPU packs
 # (resource gpu=1, a core each) and, on the cores left, CPU packs (gpu=0), sized so
-# that both finish together (docs/cluster-and-gpu.md).
-from ablation.packs.devices import max_pack_size, stacking
+# that both finish together (docs/cluster-and-gpu.md). The ABLATION_* knobs are read by
+# ablation.environment.
 from ablation.packs.handoff import finish_run, pack_members, runs_to_train
-from ablation.packs.plan import (
-    CPU,
-    PACKED,
-    RESUME,
-    TRAINED,
-    load_plan,
-    plan_packs,
-    save_plans,
-    target_pack_ids,
-)
+from ablation.packs.plan import CPU, load_plan, plan_packs, save_plans, target_pack_ids
 
 try:
-    MAX_PACK_SIZE = max_pack_size(os.environ.get("ABLATION_PACK_SIZE", "auto"))
-    stacking(os.environ.get("ABLATION_STACK", "auto"))  # checked before any job
+    MAX_PACK_SIZE = environment.pack_size()
+    environment.stacking()  # checked before any job
 except ValueError as err:
     sys.exit(str(err))
 # Jobs at once: --cores, or --jobs on a cluster (the executor is not known yet while the
@@ -42,7 +33,7 @@ else:
         [study.run_config(STUDY, cell) for cell in CELLS],
         # The data only: a checkout or copy of the workflow touches its scripts, and must
         # not retrain a finished study.
-        inputs=lambda cfg: [f"{DATA_ROOT}/{cfg.dataset}.pt"],
+        inputs=lambda cfg: [layout.data_file(DATA_ROOT, cfg.dataset)],
     )
     PACKS = plan_packs(
         TO_TRAIN,
@@ -66,7 +57,7 @@ for pack in PACKS:
         name:
             f"train_pack_{pack.id}"
         input:
-            data=f"{DATA_ROOT}/{pack.configs[0].dataset}.pt",
+            data=layout.data_file(DATA_ROOT, pack.configs[0].dataset),
         output:
             [
                 m[key]
@@ -74,9 +65,9 @@ for pack in PACKS:
                 for key in ("metrics", "confusion", "model", "benchmark", "trained")
             ],
         log:
-            f"logs/train_pack/{pack.id}.log",
+            layout.log_file(layout.PACK_RULE, pack.id),
         benchmark:
-            f"benchmarks/train_pack/{pack.id}.tsv"
+            layout.benchmark_file(layout.PACK_RULE, pack.id)
         conda:
             CONDA_ENV
         threads: 1
@@ -99,13 +90,13 @@ rule train_model:
     # it in Snakemake's process); where there are none, the run trains alone.
     input:
         data=data_file,
-        trained=f"{TRAINED}/{RUN}.json",
+        trained=layout.trained_stamp(RUN),
     output:
-        metrics=f"results/runs/{RUN}/metrics.parquet",
-        confusion=f"results/runs/{RUN}/confusion.parquet",
-        model=f"results/runs/{RUN}/model.pt",
+        metrics=layout.run_output(RUN, layout.METRICS),
+        confusion=layout.run_output(RUN, layout.CONFUSION),
+        model=layout.run_output(RUN, layout.MODEL),
     log:
-        f"logs/train_model/{RUN}.log",
+        layout.run_log(RUN),
     # Local: it moves files; on a cluster only a retrain outside any pack (--forcerun)
     # would run here, on the submitting host.
     localrule: True
@@ -117,8 +108,8 @@ rule train_model:
     params:
         config=train_config,
         # Outside the outputs: Snakemake's clean-up of a failed job must not delete it.
-        state=lambda wc: f"{RESUME}/{wc.run}/state.pt",
-        packed=lambda wc: f"{PACKED}/{wc.run}",
+        state=lambda wc: layout.state_file(wc.run),
+        packed=lambda wc: layout.packed_dir(wc.run),
     run:
         finish_run(
             params.packed,

@@ -8,11 +8,11 @@ import sys
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[var] = str(snakemake.threads)
 
-from ablation import logs  # noqa: E402
+from ablation import environment, logs  # noqa: E402
 from ablation.config import TrainConfig  # noqa: E402
 from ablation.data import DataError  # noqa: E402
 from ablation.io import WriteError  # noqa: E402
-from ablation.packs.devices import job_device, stacking, visible_gpus
+from ablation.packs.devices import job_device, visible_gpus
 from ablation.packs.plan import load_plan
 from ablation.training.checkpoint import CheckpointError  # noqa: E402
 from ablation.training.job import run_pack_job  # noqa: E402
@@ -35,7 +35,7 @@ members = [
 # The device its plan gave the pack, saved by the Snakemake that planned it, and not a
 # param: a param changed by another machine would make Snakemake retrain finished runs.
 planned = load_plan(snakemake.rule.removeprefix("train_pack_")).device
-setting = os.environ.get("ABLATION_DEVICE", "auto")
+setting = environment.device()
 try:
     run_pack_job(
         members,
@@ -43,7 +43,7 @@ try:
         threads=snakemake.threads,
         device=job_device(planned, setting, visible_gpus),
         # Runtime knobs too: changing them must not retrain finished runs.
-        stacked=stacking(os.environ.get("ABLATION_STACK", "auto")),
+        stacked=environment.stacking(),
     )
 except DeviceError as err:
     log.error(
@@ -52,7 +52,7 @@ except DeviceError as err:
         err,
         planned,
         setting,
-        os.environ.get("ABLATION_GPUS", "auto"),
+        environment.value(environment.GPUS),
     )
     sys.exit(1)
 except (DataError, WriteError, CheckpointError) as err:

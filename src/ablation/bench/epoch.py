@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ablation import provenance
+from ablation import layout, provenance
 from ablation.bench import pack as pack_bench
 from ablation.bench import study as study_bench
 from ablation.config import TrainConfig
@@ -51,6 +51,7 @@ from ablation.training.loop import (
 from ablation.training.model import CLASSES, IMAGE_PIXELS, SimpleNet
 
 WAYS = ("tutorial", "autograd", "pipeline")
+DATA = Path(layout.data_file(layout.DATA_ROOT, "mnist"))  # what the data rule writes
 LABELS = {
     "tutorial": "tutorial (DataLoader + ToTensor + autograd)",
     "autograd": "in-memory tensors + autograd",
@@ -417,7 +418,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `ablation bench` (also `python -m ablation.bench.epoch`)."""
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
-        "--data", type=Path, default=Path("results/data/mnist.pt"), metavar="FILE",
+        "--data", type=Path, default=DATA, metavar="FILE",
         help="the compact dataset file the data rule writes",
     )  # fmt: skip
     source.add_argument(
@@ -454,9 +455,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.local_dir is None and not args.data.exists():
         raise DataError(
-            f"{args.data}: no such dataset file; pass --data FILE (the data rule writes "
-            "results/data/mnist.pt) or --local-dir DIR (a folder with the four original "
-            "MNIST files)"
+            f"{args.data}: no such dataset file; pass --data FILE (the data rule writes {DATA}) "
+            "or --local-dir DIR (a folder with the four original MNIST files)"
         )
     with tempfile.TemporaryDirectory(prefix="ablation-data-") as tmp:
         if args.local_dir is not None:

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from ablation import environment, layout
 from ablation.data import DataError, prepare_dataset
 from ablation.io import write_text_atomic
 
@@ -62,9 +63,10 @@ def run_way(
     config = folder / "config" / "bench.yaml"
     config.write_text(yaml.safe_dump(study, sort_keys=False))
     dataset = study.get("data", {}).get("dataset", "mnist")
-    (folder / "results" / "data").mkdir(parents=True)
-    shutil.copy2(data_file, folder / "results" / "data" / f"{dataset}.pt")
-    env = dict(os.environ, ABLATION_PACK_SIZE=pack_size, ABLATION_DEVICE=device)
+    copy = folder / layout.data_file(layout.DATA_ROOT, dataset)
+    copy.parent.mkdir(parents=True)
+    shutil.copy2(data_file, copy)
+    env = {**os.environ, environment.PACK_SIZE: pack_size, environment.DEVICE: device}
     command = [
         sys.executable,
         "-m",
@@ -83,7 +85,7 @@ def run_way(
         )
     jobs = [
         json.loads(line.split("job timing: ", 1)[1])
-        for log in sorted((folder / "logs" / "train_pack").glob("*.log"))
+        for log in sorted(folder.glob(layout.log_file(layout.PACK_RULE, "*")))
         for line in log.read_text().splitlines()
         if "job timing: " in line
     ]
@@ -193,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
     if args.local_dir is None and not args.data.exists():
         raise DataError(
             f"{args.data}: no such dataset file; pass --data FILE (the data rule writes "
-            "results/data/<dataset>.pt) or --local-dir DIR (a folder with the original files)"
+            f"{layout.data_file(layout.DATA_ROOT, '<dataset>')}) or --local-dir DIR (a folder "
+            "with the original files)"
         )
     device = args.device
     with tempfile.TemporaryDirectory(prefix="ablation-data-") as tmp:

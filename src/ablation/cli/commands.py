@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import ablation.cli.show as show
+from ablation import layout
 from ablation.console import UsageError, note, print_json, progress
 
 
@@ -118,7 +119,7 @@ def _under(root: Path, path: str | Path) -> Path:
 def _existing_file(path: str, name: str, what: str) -> Path:
     p = Path(path)
     if p.is_dir():
-        hint = f" (e.g. {p / 'model.pt'})" if (p / "model.pt").exists() else ""
+        hint = f" (e.g. {p / layout.MODEL})" if (p / layout.MODEL).exists() else ""
         raise UsageError(f"{name} {path}: is a folder; pass {what}{hint}")
     if not p.exists():
         raise UsageError(f"{name} {path}: no such file; pass {what}")

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 import ablation.cli.export as export_command
 import ablation.cli.seeds_overlay as seeds_overlay
+from ablation import layout
 from ablation.console import Failure, UsageError, positive_int
 
 PROG = "ablation"
@@ -328,7 +329,7 @@ def _add_seeds_overlay(commands) -> None:
     _add_config_options(p)
     p.add_argument(
         "--leaderboard",
-        default="results/stats/leaderboard.parquet",
+        default=layout.table_path("leaderboard"),
         metavar="FILE",
         help="the leaderboard of the study (rule analyze_leaderboard)",
     )

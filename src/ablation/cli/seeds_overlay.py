@@ -22,6 +22,7 @@ EXAMPLES = """\
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from ablation import layout
     from ablation.cli.commands import _config_paths, _under
     from ablation.console import UsageError
     from ablation.io import write_text_atomic
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if not board_path.exists():
         raise UsageError(
             f"--leaderboard {board_path}: no such file; run `snakemake "
-            f"results/stats/leaderboard.csv` first, or pass the leaderboard of the study"
+            f"{layout.csv_path('leaderboard')}` first, or pass the leaderboard of the study"
         )
     study, _ = load_study(_config_paths(args, root))
     plan = seeds_to_separate(pd.read_parquet(board_path), args.max_seeds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ablation import layout
 from ablation.config import AXES, format_value, run_path
 from ablation.console import format_duration, print_table
 
@@ -58,7 +59,7 @@ def print_status(status, cores: int, states: list[str], show_all: bool) -> None:
         print(f"warning {warning}")
     if status.outside_grid:
         print(
-            f"note    {len(status.outside_grid)} finished runs under results/runs/ are not in "
+            f"note    {len(status.outside_grid)} finished runs under {layout.RUNS}/ are not in "
             "this grid (kept on disk, left out of the aggregate)"
         )
     drifted = status.drifted()

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from ablation import layout
 from ablation.cli.drift import mark_code_drift
 from ablation.cli.snakemake_files import (
     incomplete_markers,
@@ -26,14 +27,8 @@ from ablation.cli.snakemake_files import (
 )
 from ablation.config import TRAIN_IMAGES, TrainConfig, grid_cells, run_config, run_path
 from ablation.console import format_duration
-from ablation.packs.plan import PACKED, TRAINED
 
 STATES = ("done", "diverged", "stale", "running", "interrupted", "missing")
-OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
-RUNS_DIR = "results/runs"
-RESUME_DIR = "results/.resume"
-LOG_DIR = "logs/train_model"
-BENCHMARK_DIR = "benchmarks/train_model"
 STALLED_AFTER = 600.0  # seconds without a sign of life before a marked run counts as interrupted
 _METRICS_COLUMNS = [
     "epoch", "split", "accuracy", "train_seconds", "status", "train_size", "config_hash",
@@ -92,22 +87,25 @@ class Workspace:
     def data_file(self, dataset: str) -> Path:
         return self.data_root / f"{dataset}.pt"
 
+    def run_dir(self, run: str) -> Path:
+        return self.root / layout.run_dir(run)
+
     def outputs(self, run: str) -> list[Path]:
-        return [self.root / RUNS_DIR / run / name for name in OUTPUTS]
+        return [self.run_dir(run) / name for name in layout.RUN_OUTPUTS]
 
     def state_file(self, run: str) -> Path:
-        return self.root / RESUME_DIR / run / "state.pt"
+        return self.root / layout.state_file(run)
 
     def log_file(self, run: str) -> Path:
-        return self.root / LOG_DIR / f"{run}.log"
+        return self.root / layout.run_log(run)
 
     def benchmark(self, run: str) -> Path:
-        return self.root / BENCHMARK_DIR / f"{run}.tsv"
+        return self.root / layout.run_benchmark(run)
 
     def job_outputs(self, run: str) -> list[Path]:
         """The run's outputs and those its training pack writes for it (ablation.packs)."""
-        packed = [self.root / PACKED / run / name for name in OUTPUTS]
-        return [*self.outputs(run), *packed, self.root / TRAINED / f"{run}.json"]
+        packed = [self.root / layout.packed_dir(run) / name for name in layout.RUN_OUTPUTS]
+        return [*self.outputs(run), *packed, self.root / layout.trained_stamp(run)]
 
     def marked(self, run: str) -> list[Path]:
         return [p for p in self.job_outputs(run) if _relative(p, self.root) in self.incomplete]
@@ -146,7 +144,7 @@ def cell_status(ws: Workspace, study: dict, cell: dict[str, Any]) -> CellStatus:
         _resume_progress(status, state_file, cfg)
         _note_resume(status)
         return status
-    if all(p.exists() for p in outputs):
+    if layout.is_finished(ws.run_dir(run)):
         _read_run(status, outputs[0], cfg)
         _check_fresh(status, ws.data_file(cfg.dataset), ws.root, outputs)
         if status.state == "stale" and _resumable(state_file, cfg):  # retraining was cut off
@@ -253,7 +251,7 @@ def _read_run(status: CellStatus, metrics: Path, cfg: TrainConfig) -> None:
     status.git_commit = commit if isinstance(commit, str) else None  # None reads back as NaN
     if first["config_hash"] != cfg.hash():
         status.state = "stale"
-        status.reasons.append("config changed" + _config_diff(metrics.parent / "model.pt", cfg))
+        status.reasons.append("config changed" + _config_diff(metrics.parent / layout.MODEL, cfg))
 
 
 def _config_diff(model: Path, cfg: TrainConfig) -> str:
@@ -456,7 +454,7 @@ def _check_data_missing(ws: Workspace, cells: list[CellStatus]) -> list[str]:
 
 def _outside_grid(root: Path, runs: set[str]) -> list[str]:
     """Finished runs on disk whose cell is not in the current grid."""
-    base = root / RUNS_DIR
+    base = root / layout.RUNS
     # Folders of any depth: an axis at its default is not in the path.
-    found = (p.parent.relative_to(base).as_posix() for p in base.rglob("metrics.parquet"))
+    found = (p.parent.relative_to(base).as_posix() for p in base.rglob(layout.METRICS))
     return sorted(run for run in found if run not in runs)

@@ -1,37 +1,10 @@
-"""The devices packs train on, and the environment knobs that choose them."""
+"""The devices packs train on, given the knobs that choose them (`ablation.environment`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from ablation.packs.plan import CPU
-
-
-def max_pack_size(value: str) -> int | None:
-    """`ABLATION_PACK_SIZE`: auto (None: the planner chooses) or a whole number >= 1."""
-    if value == "auto":
-        return None
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"ABLATION_PACK_SIZE={value!r}: set it to auto or a whole number >= 1")
-    return int(value)
-
-
-def stacking(value: str) -> bool | None:
-    """`ABLATION_STACK`: auto (None: stacked on a GPU, members one after another on the
-    CPU), on or off (`ablation.lockstep.train_pack`)."""
-    choices = {"auto": None, "on": True, "off": False}
-    if value not in choices:
-        raise ValueError(f"ABLATION_STACK={value!r}: set it to auto, on or off")
-    return choices[value]
-
-
-def gpu_count_setting(value: str) -> int | None:
-    """`ABLATION_GPUS`: auto (None: the GPUs torch sees) or a whole number >= 0."""
-    if value == "auto":
-        return None
-    if not value.isdigit():
-        raise ValueError(f"ABLATION_GPUS={value!r}: set it to auto or a whole number >= 0")
-    return int(value)
 
 
 def visible_gpus() -> int:
@@ -47,7 +20,7 @@ def planned_gpus(device: str, count: int | None, visible: Callable[[], int]) -> 
 
     `cpu`: none. `cuda:<i>`: that one. `auto`: `count` GPUs. `cuda`: as many, at least
     one (a pack planned for a GPU that is not there stops with the `DeviceError` of
-    `ablation.train.select_device`). Any other device (`mps`, ...): none; the packs,
+    `ablation.training.loop.select_device`). Any other device (`mps`, ...): none; the packs,
     planned as the CPU's, train on it (`job_device`).
     """
     if device.startswith("cuda:"):

@@ -10,8 +10,10 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ablation import layout
 from ablation.config import TrainConfig, run_path
-from ablation.packs.plan import OUTPUTS, PACKED, PACKED_FILES, RESUME, RUNS, TRAINED, Pack
+from ablation.layout import PACKED_FILES
+from ablation.packs.plan import Pack
 
 
 def runs_to_train(
@@ -19,12 +21,14 @@ def runs_to_train(
     root: str | Path = ".",
     inputs: Callable[[TrainConfig], Iterable[str | Path]] = lambda cfg: (),
 ) -> list[TrainConfig]:
-    """The runs a pack must train: not finished, or finished under another config.
+    """The runs a pack must train: those not up to date (not finished, or finished under
+    another config or before their inputs changed).
 
-    Finished means: trained by a pack under this config (its stamp in `TRAINED`
-    says so), no resume state left, and its files either in its run folder, newer
-    than every one of its `inputs` (a missing one counts as newest), or still in
-    `PACKED` waiting to be moved there.
+    Up to date means: trained by a pack under this config (its stamp in
+    `layout.TRAINED` says so), no resume state left, and either finished
+    (`layout.is_finished`) with its files newer than every one of its `inputs` (a
+    missing one counts as newest), or its files still in `layout.PACKED` waiting to be
+    moved to its folder.
     """
     root = Path(root)
 
@@ -32,20 +36,20 @@ def runs_to_train(
         paths = [root / p for p in inputs(cfg)]
         return max((p.stat().st_mtime if p.exists() else math.inf for p in paths), default=-1)
 
-    return [cfg for cfg in configs if not _finished(cfg, root, newest(cfg))]
+    return [cfg for cfg in configs if not _up_to_date(cfg, root, newest(cfg))]
 
 
-def _finished(cfg: TrainConfig, root: Path, newest_input: float) -> bool:
+def _up_to_date(cfg: TrainConfig, root: Path, newest_input: float) -> bool:
     run = run_path(cfg.cell())
-    if _stamped_hash(root / TRAINED / f"{run}.json") != cfg.hash():
+    if _stamped_hash(root / layout.trained_stamp(run)) != cfg.hash():
         return False
-    if (root / RESUME / run / "state.pt").exists():
+    if (root / layout.state_file(run)).exists():
         return False
-    if all((root / PACKED / run / name).is_file() for name in PACKED_FILES):
+    if all((root / layout.packed_dir(run) / name).is_file() for name in PACKED_FILES):
         return True  # trained, its files not yet moved to the run folder
-    outputs = [root / RUNS / run / name for name in OUTPUTS]
-    if not all(path.is_file() for path in outputs):
+    if not layout.is_finished(root / layout.run_dir(run)):
         return False
+    outputs = [root / layout.run_output(run, name) for name in layout.RUN_OUTPUTS]
     return min(path.stat().st_mtime for path in outputs) >= newest_input
 
 
@@ -69,8 +73,8 @@ def adopt_packed(staged: str | Path, metrics, confusion, model, log_file) -> boo
         Path(target).touch()
     Path(log_file).parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "a") as out:
-        out.write((staged / "train.log").read_text())
-    (staged / "train.log").unlink()
+        out.write((staged / layout.PACK_LOG).read_text())
+    (staged / layout.PACK_LOG).unlink()
     return True
 
 
@@ -92,18 +96,18 @@ def pack_members(pack: Pack) -> list[dict]:
     members = []
     for cfg in pack.configs:
         run = run_path(cfg.cell())
-        staged = f"{PACKED}/{run}"
+        staged = layout.packed_dir(run)
         members.append(
             {
                 "config": cfg.to_dict(),
-                "metrics": f"{staged}/metrics.parquet",
-                "confusion": f"{staged}/confusion.parquet",
-                "model": f"{staged}/model.pt",
-                "state": f"{RESUME}/{run}/state.pt",
+                "metrics": f"{staged}/{layout.METRICS}",
+                "confusion": f"{staged}/{layout.CONFUSION}",
+                "model": f"{staged}/{layout.MODEL}",
+                "state": layout.state_file(run),
                 # progress where `ablation status` and users look, and for the run's log
-                "logs": [f"logs/train_model/{run}.log", f"{staged}/train.log"],
-                "benchmark": f"benchmarks/train_model/{run}.tsv",
-                "trained": f"{TRAINED}/{run}.json",
+                "logs": [layout.run_log(run), f"{staged}/{layout.PACK_LOG}"],
+                "benchmark": layout.run_benchmark(run),
+                "trained": layout.trained_stamp(run),
             }
         )
     return members

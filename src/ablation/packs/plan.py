@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ablation import layout
 from ablation.config import TRAIN_IMAGES, TrainConfig, run_path
 
 # The fields that set which minibatches a run sees, epoch after epoch.
@@ -60,14 +61,6 @@ GPU_MEMBER_SECONDS_PER_MILESTONE = 0.03
 # GPU; beyond a few they only queue on it and each holds a CUDA context (~0.5 GB).
 GPU_PACKS_PER_GPU = 4
 CPU = "cpu"  # the device of a pack trained on the CPU
-# Where a run's files live (the workflow's layout, relative to the project folder):
-RUNS = "results/runs"  # <run>/ + OUTPUTS: what the run keeps
-RESUME = "results/.resume"  # <run>/state.pt while it trains
-PACKED = "results/.packs"  # <run>/ + PACKED_FILES: as its pack left them, until moved
-TRAINED = "results/.trained"  # <run>.json: the pack's stamp (config hash), kept
-PLANS = "results/.packs/plans"  # <pack id>.json: the members of a planned pack
-OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
-PACKED_FILES = (*OUTPUTS, "train.log")
 
 
 def pack_key(cfg: TrainConfig) -> tuple:
@@ -109,7 +102,7 @@ def save_plans(packs: Iterable[Pack], root: str | Path = ".") -> None:
 
     for pack in packs:
         plan = {"device": pack.device, "configs": [cfg.to_dict() for cfg in pack.configs]}
-        write_text_atomic(Path(root) / PLANS / f"{pack.id}.json", json.dumps(plan))
+        write_text_atomic(Path(root) / layout.plan_file(pack.id), json.dumps(plan))
 
 
 def target_pack_ids(argv: Sequence[str]) -> list[str]:
@@ -127,12 +120,12 @@ def target_pack_ids(argv: Sequence[str]) -> list[str]:
 
 def load_plan(pack_id: str, root: str | Path = ".") -> Pack:
     """The pack `save_plans` wrote under `pack_id`, with the device it was planned for."""
-    plan = json.loads((Path(root) / PLANS / f"{pack_id}.json").read_text())
+    plan = json.loads((Path(root) / layout.plan_file(pack_id)).read_text())
     if isinstance(plan, list):  # written before plans held a device: the CPU's
         plan = {"device": CPU, "configs": plan}
     pack = Pack.of((TrainConfig.from_dict(d) for d in plan["configs"]), plan["device"])
     if pack.id != pack_id:
-        raise ValueError(f"{PLANS}/{pack_id}.json holds the members of pack {pack.id}")
+        raise ValueError(f"{layout.plan_file(pack_id)} holds the members of pack {pack.id}")
     return pack
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ablation import plots, steps
+from ablation import layout, plots, steps
 from ablation.aggregate import config_summary, run_summary
 from ablation.report.figures import FIGURES
 from ablation.report.inputs import ReportInputs, finished_digest, finished_runs
@@ -29,8 +29,8 @@ def read_runs(root: str | Path, run_ids: Sequence[str]) -> tuple[pd.DataFrame, p
     from ablation.metrics import read_metrics
 
     root = Path(root)
-    metrics = read_metrics([root / r / "metrics.parquet" for r in run_ids])
-    confusion = [pd.read_parquet(root / r / "confusion.parquet") for r in run_ids]
+    metrics = read_metrics([root / r / layout.METRICS for r in run_ids])
+    confusion = [pd.read_parquet(root / r / layout.CONFUSION) for r in run_ids]
     return metrics, (pd.concat(confusion, ignore_index=True) if confusion else pd.DataFrame())
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-# The statistics tables of `ablation.stats` (results/stats/<name>.parquet) and the
+from ablation import layout
+
+# The statistics tables of `ablation.stats` (`layout.table_path`) and the
 # aggregated tables of `ablation.aggregate`, by the name the report knows them.
 TABLES = (
     "metrics",
@@ -83,13 +85,11 @@ class ReportInputs:
         return cls(**{k: pd.read_parquet(p) for k, p in paths.items() if k in known})
 
 
-RUN_OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")  # model.pt is written last
-
-
 def finished_runs(root: str | Path, expected_runs: Sequence[str]) -> list[str]:
-    """The planned runs whose outputs all exist under `root` (run ids, in grid order)."""
+    """The planned runs finished under `root`, the runs folder (`layout.is_finished`;
+    run ids, in grid order)."""
     root = Path(root)
-    return [r for r in expected_runs if all((root / r / name).exists() for name in RUN_OUTPUTS)]
+    return [r for r in expected_runs if layout.is_finished(root / r)]
 
 
 def finished_digest(root: str | Path, expected_runs: Sequence[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 
+from ablation import layout
 from ablation.config import TrainConfig
 from ablation.io import torch_save_atomic
 from ablation.training.model import SimpleNet
@@ -20,6 +21,7 @@ from ablation.training.model import SimpleNet
 INFO_KEY = "ablation"
 # The parameters of SimpleNet (activation and dropout hold none).
 WEIGHT_KEYS = ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")
+FIX = f"pass a {layout.MODEL} from {layout.RUNS}/"  # what every CheckpointError asks for
 
 
 class CheckpointError(ValueError):
@@ -48,23 +50,22 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file; pass a model.pt from results/runs/") from None
+        raise CheckpointError(f"{path}: no such file; {FIX}") from None
     except Exception as err:  # torch raises many kinds (UnpicklingError, RuntimeError, ...)
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         raise CheckpointError(
             f"{path}: not a checkpoint written by this pipeline (loading it weights-only, "
-            f"which never runs code from the file, failed: {first}); "
-            "pass a model.pt from results/runs/"
+            f"which never runs code from the file, failed: {first}); {FIX}"
         ) from None
     if not isinstance(state, dict) or set(state) != set(WEIGHT_KEYS):
         found = sorted(map(str, state))[:6] if isinstance(state, dict) else type(state).__name__
         raise CheckpointError(
             f"{path}: holds no SimpleNet weights (expected {', '.join(WEIGHT_KEYS)}; "
-            f"found {found}); pass a model.pt from results/runs/"
+            f"found {found}); {FIX}"
         )
     bad = [k for k, v in state.items() if not isinstance(v, torch.Tensor)]
     if bad:
-        raise CheckpointError(f"{path}: {bad} are not tensors; pass a model.pt from results/runs/")
+        raise CheckpointError(f"{path}: {bad} are not tensors; {FIX}")
     info = getattr(state, "_metadata", {}).get(INFO_KEY, {})
     return state, info
 

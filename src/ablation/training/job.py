@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from ablation import provenance
+from ablation import environment, provenance
 from ablation.config import TrainConfig, run_path
 from ablation.data import load_dataset
 from ablation.io import write_text_atomic
@@ -24,6 +23,9 @@ from ablation.training.loop import RunResult, select_device, set_threads, train
 from ablation.training.pack import current_run, train_pack, working_on
 
 log = logging.getLogger("ablation")
+# A pack member's epoch lines: its own logs only (`_member_logs`), never the pack's, which
+# has one line per pack epoch with the pack's time left (`_log_pack_epoch`).
+member_log = logging.getLogger("ablation.member")
 
 
 def run_job(
@@ -97,8 +99,9 @@ def _train_and_write(members, dataset, device: torch.device, threads: int, stack
         data,
         device,
         state_paths=[m["state"] for m in members],
-        on_epoch=lambda cfg, summary: _log_epoch(cfg)(summary),
+        on_epoch=lambda cfg, summary: _log_epoch(cfg, member_log, time_left=False)(summary),
         stacked=stacked,
+        on_pack_epoch=_log_pack_epoch,
     )
     trained = time.time()
     for member, result in zip(members, results, strict=True):
@@ -156,7 +159,8 @@ def _write_outputs(result: RunResult, meta: dict, metrics, confusion, model) -> 
 
 @contextlib.contextmanager
 def _member_logs(members: Sequence[dict[str, Any]]):
-    """Each member's `logs` get the lines logged while the pack works on that member."""
+    """Each member's `logs` get the lines logged while the pack works on that member, its
+    epoch lines (`member_log`) included."""
     handlers = []
     for member in members:
         for path in member.get("logs", []):
@@ -165,12 +169,18 @@ def _member_logs(members: Sequence[dict[str, Any]]):
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
             handler.addFilter(lambda record, cfg=member["config"]: current_run.get() is cfg)
             handlers.append(handler)
-            log.addHandler(handler)
+    for handler in handlers:
+        log.addHandler(handler)
+        member_log.addHandler(handler)
+    # Not set once at import: a logging configuration (dictConfig) may reset it.
+    propagated, member_log.propagate = member_log.propagate, False
     try:
         yield
     finally:
+        member_log.propagate = propagated
         for handler in handlers:
             log.removeHandler(handler)
+            member_log.removeHandler(handler)
             handler.close()
 
 
@@ -245,14 +255,15 @@ def _last_epoch(result: RunResult) -> int:
     return max(measured, default=0)
 
 
-def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log):
-    """One progress line per epoch for the job's log: loss, time so far and time left."""
+def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log, time_left: bool = True):
+    """One progress line per epoch for the job's log: loss, time so far and (for a run
+    trained alone: a pack member's ends with its pack) time left."""
     from ablation.console import format_duration
 
     def log_epoch(summary: dict[str, Any]) -> None:
         epoch, seconds = summary["epoch"], summary["train_seconds"]
         left = seconds / epoch * (cfg.epochs - epoch)  # training time only, evaluation excluded
-        eta = f", about {format_duration(left)} left" if epoch < cfg.epochs else ""
+        eta = f", about {format_duration(left)} left" if time_left and epoch < cfg.epochs else ""
         logger.info(
             "epoch %d/%d  train loss %.4f  trained %s%s",
             epoch,
@@ -263,6 +274,24 @@ def _log_epoch(cfg: TrainConfig, logger: logging.Logger = log):
         )
 
     return log_epoch
+
+
+def _log_pack_epoch(progress: dict[str, Any], logger: logging.Logger = log) -> None:
+    """The pack's line for the job's log after each pack epoch: its epoch, the members that
+    trained it, its time so far and left (`ablation.training.pack.pack_progress`)."""
+    from ablation.console import format_duration
+
+    left = progress["seconds_left"]
+    eta = f", about {format_duration(left)} left" if left > 0 else ""
+    logger.info(
+        "pack epoch %d/%d  %d of %d runs  %s so far%s",
+        progress["epoch"],
+        progress["epochs"],
+        progress["trained"],
+        progress["runs"],
+        format_duration(progress["seconds"]),
+        eta,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logs.setup(log_file)
     cfg = TrainConfig.from_dict(json.loads(config))
-    device = os.environ.get("ABLATION_DEVICE", "auto")
+    device = environment.device()
     run_job(cfg, data, metrics, model, confusion, state, threads=int(threads), device=device)
     return 0
 

@@ -42,6 +42,7 @@ def train_pack(
     on_epoch: Callable[[TrainConfig, dict[str, Any]], None] | None = None,
     stacked: bool | None = None,
     save_every: float | None = None,
+    on_pack_epoch: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[RunResult]:
     """Train runs that see the same minibatches (`ablation.packs.plan.pack_key`) in one process.
 
@@ -58,8 +59,10 @@ def train_pack(
     from different epochs. It is saved after every epoch, or stacked every
     `STACKED_SAVE_EVERY` seconds (`save_every` sets it): a stacked epoch on a GPU is
     short next to saving each member's state. A diverged member stops; the others go
-    on. `on_epoch` is called with the member's config and its epoch summary. Returns
-    the members' results in order.
+    on. `on_epoch` is called with the member's config and its epoch summary, and
+    `on_pack_epoch` once a pack epoch (every member still training has trained one
+    more epoch) with the pack's progress (`pack_progress`). Returns the members'
+    results in order.
     """
     if len({pack_key(cfg) for cfg in cfgs}) != 1:
         raise ValueError("a pack holds runs of one data order (ablation.packs.plan.pack_key)")
@@ -75,6 +78,7 @@ def train_pack(
         with working_on(cfg):
             run = Run.start(cfg, device, path, save_every)
         members.append((run, OwnRandomState.capture(device)))
+    started, rounds = time.perf_counter(), 0
     while active := [m for m in members if m[0].training]:
         for group in _due_the_same_batches(active):
             started, cpu = time.perf_counter(), time.process_time()
@@ -94,11 +98,32 @@ def train_pack(
                     with random_state.active(), working_on(run.cfg):
                         report = on_epoch and functools.partial(on_epoch, run.cfg)
                         run.end_epoch(loss, seconds, splits, report, cpu_seconds)
+        rounds += 1
+        if on_pack_epoch is not None:
+            runs = [run for run, _ in members]
+            progress = pack_progress(runs, len(active), rounds, time.perf_counter() - started)
+            on_pack_epoch(progress)
     results = []
     for run, _ in members:
         with working_on(run.cfg):
             results.append(run.result(splits))
     return results
+
+
+def pack_progress(runs: Sequence[Run], trained: int, rounds: int, seconds: float) -> dict:
+    """Where a pack of `runs` stands after `rounds` pack epochs in `seconds` (evaluation
+    included), the last trained by `trained` members: the epoch of its furthest member
+    and the pack's time left, at the pace of its pack epochs so far (the member with
+    most epochs to go sets how many are left)."""
+    to_go = max((run.cfg.epochs - run.state["epoch"] for run in runs if run.training), default=0)
+    return {
+        "epoch": max(run.state["epoch"] for run in runs),
+        "epochs": runs[0].cfg.epochs,
+        "runs": len(runs),
+        "trained": trained,
+        "seconds": seconds,
+        "seconds_left": seconds / rounds * to_go,
+    }
 
 
 def _trained_together(group: list, stacked: bool) -> list[list]:
