@@ -19,7 +19,14 @@ METHODS = [
     ("**.py", "python"),
     ("report/templates/**.html", "jinja2.ext:babel_extract"),
 ]
-OPTIONS = {"report/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+# As the report's environment reads them: trimmed, newstyle (a literal % is kept as %%).
+OPTIONS = {
+    "report/templates/**.html": {
+        "extensions": "jinja2.ext.i18n",
+        "trimmed": "true",
+        "newstyle_gettext": "true",
+    }
+}
 
 
 HEADER = """\

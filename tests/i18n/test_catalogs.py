@@ -92,3 +92,32 @@ def test_russian_counts_take_their_three_forms():
 def test_an_unknown_language_names_the_available_ones():
     with pytest.raises(ValueError, match="available: en, ru"), i18n.use("fr"):
         pass
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% trans %}Accuracy in %, 100 % at best.{% endtrans %}",
+        "{% trans n=3 %}{{ n }} runs, each 97 % or more.{% endtrans %}",
+        "{{ _('A share in %%') }}",  # newstyle: a call's literal % is written %%
+    ],
+)
+def test_a_template_text_is_looked_up_as_it_was_extracted(template):
+    """A text with a literal % must reach gettext with the msgid the catalogs hold."""
+    import io
+
+    from jinja2.ext import babel_extract
+
+    from ablation.report.render import environment
+
+    options = catalogs.OPTIONS["report/templates/**.html"]
+    keywords = ("_", "gettext", "ngettext")
+    ((*_, extracted, _comments),) = babel_extract(
+        io.BytesIO(template.encode()), keywords, [], options
+    )
+    if isinstance(extracted, tuple):  # a block with variables: (msgid, None)
+        extracted = extracted[0]
+    asked = []
+    env = environment(lambda msg: asked.append(msg) or msg, None)
+    env.from_string(template).render()
+    assert asked == [extracted]

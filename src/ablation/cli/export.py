@@ -19,14 +19,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ablation import layout
+
 SUMMARY = "write the finished runs as TensorBoard logs or an MLflow store (no server)"
 EXAMPLES = """\
   ablation export --tensorboard exports/tensorboard      # then: tensorboard --logdir ...
   ablation export --mlflow exports/mlflow                # then: mlflow ui --backend-store-uri
   ablation export --configfile config/quick.yaml --tensorboard tb --mlflow ml --json
 """
-RUNS_DIR = "results/runs"
-OUTPUTS = ("metrics.parquet", "confusion.parquet", "model.pt")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     runs = finished_runs(root, study)
     if not runs:
         raise UsageError(
-            f"{root / RUNS_DIR}: no finished run of the study {sources} to export; train "
+            f"{root / layout.RUNS}: no finished run of the study {sources} to export; train "
             "some first (`snakemake`), `ablation status` shows where it stands"
         )
     names = " + ".join([args.config, *args.configfile])
@@ -97,9 +97,9 @@ def finished_runs(root: Path, study: dict) -> list:
     with progress("reading runs", total=len(cells)) as bar:
         for cell in cells:
             run = run_path(cell)
-            outputs = [f"{RUNS_DIR}/{run}/{name}" for name in OUTPUTS]
-            if all((root / p).exists() for p in outputs) and not marked & set(outputs):
-                runs.append(read_run(root / RUNS_DIR / run, run, axes))
+            outputs = {layout.run_output(run, name) for name in layout.RUN_OUTPUTS}
+            if layout.is_finished(root / layout.run_dir(run)) and not marked & outputs:
+                runs.append(read_run(root / layout.run_dir(run), run, axes))
             bar.update()
     return runs
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ablation import layout
 from ablation.aggregate import milestone_wide, run_summary
 from ablation.axes import AXES, CORE_AXES, config_label
 from ablation.metrics import read_metrics
@@ -60,11 +61,11 @@ class FinishedRun:
 
     @property
     def checkpoint(self) -> Path:
-        return self.folder / "model.pt"
+        return self.folder / layout.MODEL
 
     @property
     def confusion(self) -> Path:
-        return self.folder / "confusion.parquet"
+        return self.folder / layout.CONFUSION
 
 
 def study_axes(study: dict) -> list[str]:
@@ -91,9 +92,9 @@ def metric_tags() -> dict[str, str]:
 
 def read_run(folder: Path, run_id: str, axes: list[str]) -> FinishedRun:
     """Read one finished run folder (metrics.parquet, confusion.parquet, model.pt)."""
-    metrics = read_metrics(folder / "metrics.parquet")
+    metrics = read_metrics(folder / layout.METRICS)
     first = metrics.iloc[0]
-    end = (folder / "metrics.parquet").stat().st_mtime
+    end = (folder / layout.METRICS).stat().st_mtime
     total = float(metrics["train_seconds"].max())
     tags = {key: str(_plain(first[key])) for key in TAGGED if _present(first[key])}
     return FinishedRun(

@@ -428,6 +428,11 @@ def _figure(name: str, image: str | Path | bytes) -> dict[str, Any]:
 
 
 def _template() -> jinja2.Template:
+    return environment(i18n._, i18n.ngettext).get_template("summary.html")
+
+
+def environment(gettext, ngettext) -> jinja2.Environment:
+    """The report's Jinja environment, its texts looked up by `gettext` and `ngettext`."""
     env_ = jinja2.Environment(
         loader=jinja2.PackageLoader("ablation.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -437,7 +442,8 @@ def _template() -> jinja2.Template:
         extensions=["jinja2.ext.i18n"],
     )
     # The callables read the active language when called, so one environment serves all.
-    env_.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)
+    # Newstyle, as catalogs.OPTIONS extracts them: a literal % is looked up as %%.
+    env_.install_gettext_callables(gettext, ngettext, newstyle=True)
     env_.policies["ext.i18n.trimmed"] = True  # a paragraph's line breaks are not in its msgid
     env_.filters.update(FILTERS)
     # texts the tables keep in English, in the page's language
@@ -445,4 +451,4 @@ def _template() -> jinja2.Template:
         anomaly_kind=anomaly_kind, anova_note=anova_note, finding_state=finding_state
     )
     env_.globals["comparison"] = comparison_badge
-    return env_.get_template("summary.html")
+    return env_
