@@ -150,20 +150,22 @@ def strata_and_factors(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 # Class names as torchvision's dataset classes list them (MNIST's "0 - zero" read as "0").
+# They stay English in data and tables; `class_label` shows them in the report's language.
+FASHION_NAMES = [
+    N_("T-shirt/top"),
+    N_("Trouser"),
+    N_("Pullover"),
+    N_("Dress"),
+    N_("Coat"),
+    N_("Sandal"),
+    N_("Shirt"),
+    N_("Sneaker"),
+    N_("Bag"),
+    N_("Ankle boot"),
+]  # fmt: skip
 CLASS_NAMES = {
     "mnist": [str(d) for d in range(10)],
-    "fashion_mnist": [
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ],  # fmt: skip
+    "fashion_mnist": FASHION_NAMES,
     "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
 }
 
@@ -171,3 +173,8 @@ CLASS_NAMES = {
 def class_names(dataset: str) -> list[str]:
     """The names of the ten classes of `dataset`, by label (fashion_mnist: T-shirt/top, ...)."""
     return list(CLASS_NAMES[dataset])
+
+
+def class_label(name: Any) -> str:
+    """A class's name in the active language ("Shirt" reads "Рубашка" in Russian)."""
+    return _(name) if name in FASHION_NAMES else str(name)

@@ -19,7 +19,7 @@ from matplotlib import font_manager
 from matplotlib.text import Text
 
 from ablation import i18n, plots
-from ablation.axes import AXES, CLASS_NAMES, label, value_label
+from ablation.axes import AXES, CLASS_NAMES, FASHION_NAMES, label, value_label
 from ablation.report.build import analyze_runs
 from ablation.report.figures import FIGURES
 from ablation.stats.analyze import analysis_defaults
@@ -58,8 +58,9 @@ def code_names() -> frozenset[str]:
     """The Latin words a Russian figure may show: axis keys and levels, dataset and class
     names, and what `ablation.axes` writes for the axes (translated there, not here)."""
     names = {*AXES, "mnist", "fashion_mnist", "fashion-mnist", "relu", "tanh", "adam", "sgd"}
-    for classes in CLASS_NAMES.values():  # the datasets' own names of their classes
-        names |= {w.lower() for c in classes for w in LATIN_WORD.findall(c)}
+    for classes in CLASS_NAMES.values():  # names of classes the catalogs leave as they are
+        kept = [c for c in classes if c not in FASHION_NAMES]
+        names |= {w.lower() for c in kept for w in LATIN_WORD.findall(c)}
     with i18n.use("ru"):
         for axis in AXES:
             shown = f"{label(axis)} {value_label(axis, 1.0)}"

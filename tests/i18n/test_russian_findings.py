@@ -17,10 +17,12 @@ from test_russian_report import CODE_NAMES, english_words
 
 from ablation import i18n, steps
 from ablation.aggregate import config_summary, run_summary
-from ablation.axes import config_label, label
+from ablation.axes import FASHION_NAMES, class_label, config_label, label
 from ablation.report import findings
+from ablation.report.explorer import confusion_matrices
 from ablation.report.findings_runs import divergence
 from ablation.report.inputs import ReportInputs
+from ablation.report.render import build_html
 from ablation.report.table_texts import anomaly_kind, anova_note, finding_state, reason, reason_text
 from ablation.stats.analyze import analysis_defaults
 from ablation.stats.overfitting import _verdicts
@@ -236,3 +238,20 @@ def test_table_words_in_russian():
         assert finding_state("unresolved on mnist, kmnist") == "не определено на mnist, kmnist"
         assert finding_state("holds") == "подтверждается"
         assert anomaly_kind("accuracy_drop") == "падение точности"
+
+
+def test_a_russian_report_names_the_fashion_classes_in_russian(studies):
+    inputs = studies["two datasets"]
+    study = {"report": {"language": "ru"}, "data": {"dataset": "fashion_mnist"}}
+    page = build_html(inputs, {}, study, list(inputs.runs["run_id"]))
+    fashion = inputs.confused_pairs.query("dataset == 'fashion_mnist'")
+    assert not fashion.empty
+    with i18n.use("ru"):
+        shown = {class_label(n) for n in fashion["true_name"]}
+    assert all(re.fullmatch(r"[А-ЯЁ][а-яё/]+", name) for name in shown), shown
+    assert any(f"<td>{name}</td>" in page for name in shown)
+    assert not [n for n in FASHION_NAMES if f"<td>{n}</td>" in page]
+    with i18n.use("ru"):
+        matrices = confusion_matrices(inputs.confusion_by_config, lambda row, keys: row["dataset"])
+    assert matrices["fashion_mnist"]["classes"][6] == "Рубашка"
+    assert matrices["mnist"]["classes"] == [str(d) for d in range(10)]

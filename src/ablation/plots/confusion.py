@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ablation.axes import config_keys, config_label, ordered
+from ablation.axes import class_label, config_keys, config_label, ordered
 from ablation.i18n import _, number, percent
 from ablation.plots.style import apply_style, empty_figure, in_language, matches
 
@@ -88,4 +88,4 @@ def _names(part: pd.DataFrame) -> dict:
     """Class label -> name (the label itself where the table has no names)."""
     if "true_name" not in part:
         return {}
-    return dict(zip(part["true"], part["true_name"], strict=True))
+    return {t: class_label(n) for t, n in zip(part["true"], part["true_name"], strict=True)}

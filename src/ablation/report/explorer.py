@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ablation.axes import class_names, config_keys, format_number, label, ordered
+from ablation.axes import class_label, class_names, config_keys, format_number, label, ordered
 from ablation.i18n import N_, _, number
 from ablation.report.choice import claims
 from ablation.report.formatting import pct, points, probability
@@ -290,7 +290,7 @@ def confusion_matrices(
         rates[true, predicted] = mine["rate"].fillna(0).to_numpy(float)
         key = config_key(mine.iloc[0].to_dict(), keys)
         out[key] = {
-            "classes": class_names(dataset),
+            "classes": [class_label(name) for name in class_names(dataset)],
             "rates": [[_round(v, 4) for v in r] for r in rates],
         }
     return out

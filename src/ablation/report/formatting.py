@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ablation.axes import format_number
+from ablation.axes import class_label, format_number
 from ablation.i18n import _, percent, percent_sign
 from ablation.i18n import number as localized
 from ablation.report.words import word
@@ -224,4 +224,5 @@ FILTERS = {
     "seed_range": seed_range,
     "probability": probability,
     "word": word,
+    "class_label": class_label,
 }
