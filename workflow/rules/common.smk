@@ -5,7 +5,6 @@ import sys
 
 import ablation.config as study
 from ablation.memory import machine_memory
-from ablation.packs.devices import planned_gpus, visible_gpus
 from ablation import data, environment, layout, steps
 from ablation import i18n
 from ablation.report.figures import (
@@ -80,17 +79,6 @@ def train_config(wildcards):
 def data_file(wildcards):
     """The prepared dataset a run trains on."""
     return layout.data_file(DATA_ROOT, CELL_OF_RUN[wildcards.run]["dataset"])
-
-
-def plan_gpus():
-    """The GPUs to plan packs for (ablation.packs.devices.planned_gpus): ABLATION_DEVICE, and the
-    planning knob ABLATION_GPUS (auto: the GPUs torch sees, asked only then; a number:
-    that many, e.g. on a login node without GPUs for a cluster's GPU nodes)."""
-    try:
-        count = environment.gpu_count()
-    except ValueError as err:
-        sys.exit(str(err))
-    return planned_gpus(DEVICE, count, visible_gpus)
 
 
 def gpu_limit():

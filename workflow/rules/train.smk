@@ -14,40 +14,24 @@
 # (resource gpu=1, a core each) and, on the cores left, CPU packs (gpu=0), sized so
 # that both finish together (docs/cluster-and-gpu.md). The ABLATION_* knobs are read by
 # ablation.environment.
-from ablation.packs.handoff import finish_run, pack_members, runs_to_train
-from ablation.packs.plan import CPU, load_plan, plan_packs, save_plans, target_pack_ids
+from ablation.packs.handoff import finish_run, pack_members
+from ablation.packs.plan import CPU
+from ablation.packs.workflow import training_packs
 
 try:
-    MAX_PACK_SIZE = environment.pack_size()
-    environment.stacking()  # checked before any job
+    PACKS = training_packs(
+        [study.run_config(STUDY, cell) for cell in CELLS],
+        data_file=lambda cfg: layout.data_file(DATA_ROOT, cfg.dataset),
+        # --cores, or --jobs on a cluster (the executor is not known yet while the
+        # Snakefile is parsed); GPU packs take some of them, the CPU packs the rest.
+        slots=max(workflow.resource_settings.cores or 1, workflow.resource_settings.nodes or 1),
+        device=DEVICE,
+        gpu_limit=gpu_limit(),
+        cluster_job=sys.argv if workflow.remote_exec else None,
+        save=not workflow.dryrun,
+    )
 except ValueError as err:
     sys.exit(str(err))
-# Jobs at once: --cores, or --jobs on a cluster (the executor is not known yet while the
-# Snakefile is parsed); GPU packs take some of them, the CPU packs the rest.
-PACK_SLOTS = max(workflow._cores or 1, workflow.nodes or 1)
-if workflow.remote_exec:
-    # A cluster job trains the pack that the submitting Snakemake planned, on its device.
-    PACKS = [load_plan(pack_id) for pack_id in target_pack_ids(sys.argv)]
-else:
-    TO_TRAIN = runs_to_train(
-        [study.run_config(STUDY, cell) for cell in CELLS],
-        # The data only: a checkout or copy of the workflow touches its scripts, and must
-        # not retrain a finished study.
-        inputs=lambda cfg: [layout.data_file(DATA_ROOT, cfg.dataset)],
-    )
-    PACKS = plan_packs(
-        TO_TRAIN,
-        slots=PACK_SLOTS,
-        max_size=MAX_PACK_SIZE,
-        gpus=plan_gpus() if TO_TRAIN else [],
-        gpu_limit=gpu_limit(),
-        # ABLATION_DEVICE=cuda (or cuda:N): every pack on the GPU.
-        cpu=not DEVICE.startswith("cuda"),
-    )
-    if not workflow.dryrun:
-        # Its job reads a pack's device here: not a param, which would retrain finished
-        # runs when the machine changes.
-        save_plans(PACKS)
 
 
 for pack in PACKS:
