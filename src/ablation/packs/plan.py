@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ablation import layout
 from ablation.config import TRAIN_IMAGES, TrainConfig, run_path
@@ -207,6 +208,16 @@ def _best_split(
     )
 
 
+class _Split(NamedTuple):
+    """One way to share the runs between the GPUs and the cores, and when each finishes."""
+
+    key: tuple  # (finish, packs, runs moved): the smallest wins
+    gpu_cut: list[list[TrainConfig]]
+    cpu_cut: list[list[TrainConfig]]
+    cpu_span: float
+    gpu_span: float
+
+
 def _mixed_plan(
     groups: list[list[TrainConfig]],
     slots: int,
@@ -219,7 +230,7 @@ def _mixed_plan(
     # so that the GPU packs shrink evenly.
     order = [i for r in range(max(map(len, groups))) for i, g in enumerate(groups) if r < len(g)]
 
-    def plan(moved: int):
+    def plan(moved: int) -> _Split | None:
         taken = [order[:moved].count(i) for i in range(len(groups))]
         on_gpu = [g[: len(g) - t] for g, t in zip(groups, taken, strict=True) if len(g) > t]
         on_cpu = [g[len(g) - t :] for g, t in zip(groups, taken, strict=True) if t]
@@ -231,7 +242,7 @@ def _mixed_plan(
             return None
         cpu_span, cpu_cut = _best_split(on_cpu, cpu_slots, max_size, _cost) if on_cpu else (0.0, [])
         key = (max(gpu_span, cpu_span), len(gpu_cut) + len(cpu_cut), moved)
-        return key, gpu_cut, cpu_cut, cpu_span, gpu_span
+        return _Split(key, gpu_cut, cpu_cut, cpu_span, gpu_span)
 
     # The GPU side's finishing time falls and the cores' rises as runs move: find where
     # they cross by bisection, then try a round of moves either side of it (both are
@@ -242,13 +253,14 @@ def _mixed_plan(
     while low < high:
         middle = (low + high) // 2
         found = plans(middle)
-        if found is None or found[3] >= found[4]:
+        if found is None or found.cpu_span >= found.gpu_span:
             high = middle
         else:
             low = middle + 1
     near = range(max(0, low - len(groups) - 1), min(last, low + len(groups) + 1) + 1)
     tried = [plans(k) for k in sorted({0, last, *near})]
-    _, gpu_cut, cpu_cut, _, _ = min((p for p in tried if p is not None), key=lambda p: p[0])
+    best = min((p for p in tried if p is not None), key=lambda p: p.key)
+    gpu_cut, cpu_cut = best.gpu_cut, best.cpu_cut
     # The GPU a pack goes to: that of the worker it was scheduled on (slots by turn).
     _, workers = _schedule([_gpu_cost(p) for p in gpu_cut], gpu_slots)
     on_gpus = [Pack.of(p, gpus[w % len(gpus)]) for p, w in zip(gpu_cut, workers, strict=True)]

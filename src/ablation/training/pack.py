@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
@@ -77,12 +77,12 @@ def train_pack(
     for cfg, path in zip(cfgs, state_paths or [None] * len(cfgs), strict=True):
         with working_on(cfg):
             run = Run.start(cfg, device, path, save_every)
-        members.append((run, OwnRandomState.capture(device)))
+        members.append(Trainee(run, OwnRandomState.capture(device)))
     started, rounds = time.perf_counter(), 0
-    while active := [m for m in members if m[0].training]:
+    while active := [m for m in members if m.run.training]:
         for group in _due_the_same_batches(active):
             started, cpu = time.perf_counter(), time.process_time()
-            lead = group[0][0]
+            lead = group[0].run
             order = torch.randperm(len(x), generator=lead.shuffle).to(device)
             for run, _ in group[1:]:
                 run.shuffle.set_state(lead.shuffle.get_state())
@@ -126,20 +126,20 @@ def pack_progress(runs: Sequence[Run], trained: int, rounds: int, seconds: float
     }
 
 
-def _trained_together(group: list, stacked: bool) -> list[list]:
+def _trained_together(group: list[Trainee], stacked: bool) -> list[list[Trainee]]:
     """The members that train one epoch together: stacks of one hidden size where
     `stacked` (and the fast path allows), else each member alone."""
     if not stacked:
         return [[member] for member in group]
     together: dict[Any, list] = {}
     for member in group:
-        model = member[0].model
+        model = member.run.model
         key = model.fc1.weight.shape if can_stack([model]) else id(member)
         together.setdefault(key, []).append(member)
     return list(together.values())
 
 
-def _epoch_of(members: list, inputs: torch.Tensor, labels: torch.Tensor) -> list[float]:
+def _epoch_of(members: list[Trainee], inputs: torch.Tensor, labels: torch.Tensor) -> list[float]:
     """Each member's mean loss after one epoch on the shared batches: alone, or stacked,
     each with its own dropout generator (its global random state, swapped in and out)."""
     if len(members) == 1:
@@ -155,7 +155,7 @@ def _epoch_of(members: list, inputs: torch.Tensor, labels: torch.Tensor) -> list
         generator = torch.Generator(inputs.device)
         generator.set_state(random_state.cuda if on_cuda else random_state.cpu)
         stack.append(Member(run.model, run.optimizer, generator))
-    losses = StackedMLP(stack).epoch(inputs, labels, members[0][0].cfg.batch_size)
+    losses = StackedMLP(stack).epoch(inputs, labels, members[0].run.cfg.batch_size)
     for (_, random_state), member in zip(members, stack, strict=True):
         if on_cuda:
             random_state.cuda = member.generator.get_state()
@@ -180,14 +180,21 @@ def working_on(cfg: TrainConfig):
         current_run.reset(token)
 
 
-def _due_the_same_batches(members: list) -> list[list]:
+def _due_the_same_batches(members: list[Trainee]) -> list[list[Trainee]]:
     """Members grouped by epoch and shuffle state: one group, unless resumed unevenly."""
     groups: dict[tuple, list] = {}
     for member in members:
-        run = member[0]
+        run = member.run
         key = (run.state["epoch"], run.shuffle.get_state().numpy().tobytes())
         groups.setdefault(key, []).append(member)
     return list(groups.values())
+
+
+class Trainee(NamedTuple):
+    """A member as its pack trains it: the run, and its own state of torch's generators."""
+
+    run: Run
+    random_state: OwnRandomState
 
 
 @dataclass
