@@ -84,7 +84,9 @@ def data_file(wildcards):
 def gpu_limit():
     """The Snakemake resource gpu (--resources, profiles/default): GPU packs at once."""
     limit = workflow.global_resources.get("gpu")
-    return None if limit is None else int(getattr(limit, "value", limit))
+    limit = getattr(limit, "value", limit)  # a Resource, or a number
+    # None on a cluster job's node, which trains the pack it was given.
+    return None if limit is None else int(limit)
 
 
 def step_inputs(step):
