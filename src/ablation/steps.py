@@ -4,8 +4,8 @@ Each step reads named tables, takes some settings of the config's ``analysis:`` 
 and makes named tables or figures (their files: `ablation.layout.table_path`,
 `figure_path`). The workflow runs each step as the rule of the same name
 (``workflow/rules/analyze.smk``, ``plots.smk``: their inputs, outputs and params come from
-here, their script is ``workflow/scripts/run_step.py``); the partial report
-(`ablation.report.build`) runs them all, in this order, in one process.
+here; `run_rule` is their job); the partial report (`ablation.report.build`) runs them all,
+in this order, in one process.
 
 Importing this module loads no statistics or plotting library: the Snakefile imports it
 while it parses.
@@ -13,6 +13,7 @@ while it parses.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ablation.layout import figure_path, table_path
 Tables = Mapping[str, Any]  # name -> DataFrame
 Made = dict[str, Any]  # name -> DataFrame (analysis) or matplotlib Figure (plot)
 
+# pyplot is not thread-safe: steps run as jobs in threads of one process draw one at a time.
+DRAWING = threading.Lock()
 # Tables also written as CSV, for reading without Python.
 CSV_TABLES = frozenset({
     "overfitting", "overfitting_configs", "seed_summary", "leaderboard",
@@ -80,6 +83,43 @@ def output_path(step: Step, name: str) -> str:
 
 def step(name: str) -> Step:
     return next(s for s in STEPS if s.name == name)
+
+
+def run_rule(
+    name: str,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    settings: Mapping[str, Any],
+    log_file: str,
+) -> None:
+    """The job of rule `name`: its step on the tables of `inputs`, into `outputs` (by
+    name; Snakemake's named lists will do, as will `settings`, the rule's params).
+
+    Snakemake runs these jobs in threads of its own process (the profiles set
+    force-use-threads), so the libraries are imported once, not once a job.
+    """
+    import pandas as pd
+
+    from ablation import logs
+    from ablation.metrics import read_metrics, write_frame
+
+    this = step(name)
+    inputs, outputs, settings = dict(inputs.items()), dict(outputs.items()), dict(settings.items())
+    with logs.thread_log(log_file) as log:
+        tables = {
+            table: read_metrics(path) if table == "metrics" else pd.read_parquet(path)
+            for table, path in inputs.items()
+        }
+        if this.draws:
+            from ablation.plots import save_figure
+
+            with DRAWING:
+                for figure, value in this.run(tables, settings).items():
+                    save_figure(value, outputs[figure])
+        else:
+            for table, value in this.run(tables, settings).items():
+                write_frame(value, outputs[table], csv=table in CSV_TABLES)
+        log.info("%s: made %s", name, ", ".join(this.makes))
 
 
 def run_all(

@@ -14,7 +14,21 @@ rule aggregate_metrics:
         summary_parquet=layout.table_path("summary"),
     log:
         layout.log_file("aggregate_metrics"),
-    conda:
-        CONDA_ENV
-    script:
-        "../scripts/aggregate_metrics.py"
+    # In Snakemake's own process, as the analysis steps (ablation.steps.run_rule): the
+    # tables take a second, a new Python process with pandas two more.
+    localrule: True
+    run:
+        import pandas as pd
+        from ablation.aggregate import config_summary, run_summary
+        from ablation.metrics import read_metrics, write_frame
+
+        with logs.thread_log(log[0]) as log_:
+            metrics = read_metrics(input.metrics)
+            write_frame(metrics, output.metrics)
+            runs = run_summary(metrics)
+            write_frame(runs, output.runs)
+            confusion = pd.concat(map(pd.read_parquet, input.confusion))
+            write_frame(confusion, output.confusion)
+            summary = config_summary(runs)
+            write_frame(summary, output.summary_parquet, csv=True)
+            log_.info("%d runs, %d configurations", len(runs), len(summary))

@@ -5,7 +5,7 @@ import sys
 
 import ablation.config as study
 from ablation.memory import machine_memory
-from ablation import data, environment, layout, steps
+from ablation import data, environment, layout, logs, steps
 from ablation import i18n
 from ablation.report.figures import (
     FIGURES,

@@ -16,9 +16,10 @@ for step in steps.STEPS:
             **step_outputs(step),
         log:
             layout.log_file(step.name),
-        conda:
-            CONDA_ENV
+        # In Snakemake's own process (profiles: force-use-threads), on a cluster's
+        # submitting host: a step takes a fraction of a second, a new process seconds.
+        localrule: True
         params:
             **step_settings(step),
-        script:
-            "../scripts/run_step.py"
+        run:
+            steps.run_rule(rule, input, output, params, log[0])

@@ -17,14 +17,30 @@ rule render_report:
         html=layout.REPORT,
     log:
         layout.log_file("render_report"),
-    conda:
-        CONDA_ENV
+    # In Snakemake's own process, as the analysis steps (ablation.steps.run_rule).
+    localrule: True
     params:
         study=STUDY,
         expected_runs=EXPECTED_RUNS,
         benchmarks=BENCHMARKS,
-    script:
-        "../scripts/render_report.py"
+    run:
+        from ablation.report import ReportInputs, render_report
+        from ablation.report.provenance import data_checksums, job_wall_seconds
+
+        tables = dict(input.items())
+        with logs.thread_log(log[0]) as log_:
+            render_report(
+                ReportInputs.from_files(tables),
+                figures={
+                    name: path for name, path in tables.items() if name in FIGURES
+                },
+                study=params.study,
+                expected_runs=params.expected_runs,
+                out=output.html,
+                data_sha256=data_checksums(input.data),
+                wall_seconds=job_wall_seconds(params.benchmarks),
+            )
+            log_.info("wrote %s", output.html)
 
 
 # The report of the runs finished so far, the others marked missing: after

@@ -24,7 +24,9 @@ try:
         data_file=lambda cfg: layout.data_file(DATA_ROOT, cfg.dataset),
         # --cores, or --jobs on a cluster (the executor is not known yet while the
         # Snakefile is parsed); GPU packs take some of them, the CPU packs the rest.
-        slots=max(workflow.resource_settings.cores or 1, workflow.resource_settings.nodes or 1),
+        slots=max(
+            workflow.resource_settings.cores or 1, workflow.resource_settings.nodes or 1
+        ),
         device=DEVICE,
         gpu_limit=gpu_limit(),
         cluster_job=sys.argv if workflow.remote_exec else None,
