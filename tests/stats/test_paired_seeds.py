@@ -104,3 +104,20 @@ def test_holm_runs_over_the_whole_table():
         min(1.0, m * effects.loc[smallest, "p_value"])
     )
     assert (effects.loc[tested, "p_holm"] >= effects.loc[tested, "p_value"]).all()
+
+
+def test_a_change_is_resolved_by_its_holm_p_and_a_nonzero_mean():
+    from ablation.stats.paired import resolved
+
+    effects = pd.DataFrame(
+        {
+            "mean_delta": [0.01, 0.01, 0.0, -0.02, np.nan],
+            "p_value": [0.001, 0.001, 0.001, 0.001, 0.001],
+            "p_holm": [0.01, 0.2, 0.01, 0.049, np.nan],
+        }
+    )
+    assert resolved(effects, 0.05).tolist() == [True, False, False, True, False]
+    # Holm's p decides where there is one; the raw p only in a table without it
+    assert resolved(effects, 0.01).tolist() == [False, False, False, False, False]
+    raw = effects.drop(columns="p_holm")
+    assert resolved(raw, 0.05).tolist() == [True, True, False, True, False]

@@ -14,6 +14,7 @@ from ablation.i18n import _, ngettext
 from ablation.report.formatting import is_missing, pct, points, points_interval
 from ablation.report.phrases import p_clause
 from ablation.report.table_texts import anomaly_count
+from ablation.stats.paired import resolved
 
 
 def overfitting(per_run: pd.DataFrame, level: str = "95%", confidence: float = 0.95) -> list[str]:
@@ -102,7 +103,7 @@ def regularization(effects: pd.DataFrame, level: str, alpha: float = 0.05) -> li
     strata = ["dataset"] if "dataset" in effects else []  # never pooled across datasets
     for key, part in effects.groupby([*strata, "regularizer", "level"], sort=True):
         dataset, regularizer, strength = key if strata else (None, *key)
-        by_metric = part.set_index("metric")
+        by_metric = part.assign(resolved=resolved(part, alpha)).set_index("metric")
         if "final_test_accuracy" not in by_metric.index:
             continue
         acc = by_metric.loc["final_test_accuracy"]
@@ -136,7 +137,7 @@ def _effect_detail(acc: pd.Series, level: str, alpha: float) -> str:
         "p": p_clause(acc["p_holm"]),
         "alpha": i18n.number(f"{alpha:g}"),
     }
-    if acc["p_holm"] < alpha:
+    if acc["resolved"]:
         return _("{level} interval {interval}, Holm-adjusted p {p}").format(**values)
     return _("{level} interval {interval}, Holm-adjusted p {p}, not significant at {alpha}").format(
         **values

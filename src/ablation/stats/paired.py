@@ -168,6 +168,16 @@ def paired_effects(pairs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFram
     return out[[*by, *EFFECT_COLUMNS]].reset_index(drop=True)
 
 
+def resolved(effects: pd.DataFrame, alpha: float) -> pd.Series:
+    """Whether each paired change is told apart from none: its Holm-adjusted p (over the
+    whole table; the raw p where a table has none) below `alpha`, and a mean change that
+    is not exactly zero. The one rule the transfer states and the report's sentences use.
+    """
+    p = effects["p_holm"] if "p_holm" in effects else effects["p_value"]
+    delta = effects["mean_delta"]
+    return ((p < alpha) & delta.notna() & delta.ne(0)).astype(bool)
+
+
 def _seed_contrasts(pairs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """One row per group of `by` and seed: the mean treated, baseline and delta of its pairs.
 
