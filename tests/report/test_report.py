@@ -272,6 +272,41 @@ def test_findings_and_tables_of_the_factorial_model_and_seeds(tables):
     )
 
 
+def test_anova_says_why_the_paired_effects_may_disagree_only_next_to_them(tables):
+    """A choice clear in the ANOVA (runs as replicates) may be unresolved as a paired
+    effect (seeds as replicates, Holm over the table): the report says why, next to the
+    ANOVA, when it shows both, and not without the ANOVA or without the paired effects."""
+    paired = pd.DataFrame(
+        [
+            {"axis": "optimizer", "level": "sgd", "baseline_level": "adam", "metric": m,
+             "n_pairs": 12, "n_seeds": 3, "mean_treated": 0.95, "mean_baseline": 0.96,
+             "mean_delta": -0.01, "ci_low": -0.03, "ci_high": 0.01, "has_interval": True,
+             "p_value": 0.11, "p_holm": 0.22}
+            for m in ("final_test_accuracy", "final_gap_accuracy")
+        ]
+    )  # fmt: skip
+    both = inputs_of({**tables, "paired_effects": paired})
+    html = build_html(both, {}, STUDY, EXPECTED)
+    assert len(rows_of(html, "anova-table")) == len(tables["anova"])
+    assert len(rows_of(html, "paired-table")) == 1
+    note = html.split('id="anova-vs-paired">', 1)[1].split("</p>", 1)[0]
+    assert html.index('id="anova-table"') < html.index(note) < html.index('id="paired-table"')
+    assert "counts each run as a replicate" in note and "(seeds − 1 degrees of freedom)" in note
+    assert "Holm-adjusted over every row of its table" in note and "new seeds" in note
+    assert "rest a claim on the paired effect, and add seeds" in note
+    assert '<a href="#paired">One change at a time</a>' in note
+    russian = build_html(both, {}, {**STUDY, "report": {"language": "ru"}}, EXPECTED)
+    note = russian.split('id="anova-vs-paired">', 1)[1].split("</p>", 1)[0]
+    assert "повторением служит каждый запуск" in note and "число сидов − 1" in note
+    no_anova = inputs_of({**tables, "paired_effects": paired, "anova": pd.DataFrame()})
+    without_anova = build_html(no_anova, {}, STUDY, EXPECTED)
+    assert 'id="paired-table"' in without_anova and 'id="anova-table"' not in without_anova
+    assert 'id="anova-vs-paired"' not in without_anova and "as a replicate" not in without_anova
+    without_paired = build_html(inputs_of(tables), {}, STUDY, EXPECTED)
+    assert 'id="anova-table"' in without_paired and 'id="paired-table"' not in without_paired
+    assert 'id="anova-vs-paired"' not in without_paired
+
+
 def test_regularization_table_reads_accuracies_in_percent_and_points(tables):
     html = build_html(inputs_of(tables), {}, STUDY, EXPECTED)
     accuracy = next(r for r in rows_of(html, "regularization-table") if "final test accuracy" in r)
