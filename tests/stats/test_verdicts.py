@@ -85,3 +85,23 @@ def test_underfitting_is_relative_to_the_best_run_of_the_same_dataset():
     # an absolute floor still applies where it is set
     floor = per_run(study(*runs), underfit_train_accuracy=0.95).set_index("seed")
     assert (floor.loc[[2, 3, 4], "verdict"] == "underfitting").all()
+
+
+def test_still_learning_needs_four_milestones_in_the_later_half():
+    from ablation import i18n
+    from ablation.report.findings_runs import overfitting
+
+    # milestones 1, 2, 3, 5, 10 (config/quick.yaml): the later half holds 5 and 10, and a
+    # one-sided Kendall test over 2 points cannot reach p < 0.05, however steep the fall
+    short = (1, 2, 3, 5, 10)
+    val, train = [0.30, 0.20, 0.15, 0.10, 0.05], [0.3, 0.2, 0.1, 0.05, 0.02]
+    run = per_run(curve_run(val, train, milestones=short, train_accuracy=0.90)).iloc[0]
+    assert not run["learning_judged"] and run["verdict"] != "still learning"
+    with i18n.use("en"):
+        (sentence,) = overfitting(per_run(curve_run(val, train, milestones=short)))
+    assert "whether 1 run was still learning could not be judged" in sentence
+    # the default milestones leave 6 in the later half (50-100): judged, and said nothing of
+    long = per_run(curve_run(list(FALLING), list(FALLING), milestones=EPOCHS))
+    assert long.iloc[0]["learning_judged"]
+    with i18n.use("en"):
+        assert "could not be judged" not in overfitting(long)[0]

@@ -82,6 +82,18 @@ def _other_verdicts(per_run: pd.DataFrame, counts: pd.Series) -> list[str]:
                 n,
             ).format(n=n)
         )
+    if n := _learning_not_judged(per_run):
+        clauses.append(
+            ngettext(
+                "whether {n} run was still learning could not be judged: the later half of "
+                "its training has fewer than 4 milestones, too few for a trend (add milestones "
+                "there)",
+                "whether {n} runs were still learning could not be judged: the later half of "
+                "their training has fewer than 4 milestones, too few for a trend (add "
+                "milestones there)",
+                n,
+            ).format(n=n)
+        )
     if n := int(counts.get("underfitting", 0)):
         clauses.append(
             ngettext(
@@ -93,6 +105,15 @@ def _other_verdicts(per_run: pd.DataFrame, counts: pd.Series) -> list[str]:
             ).format(n=n)
         )
     return clauses
+
+
+def _learning_not_judged(per_run: pd.DataFrame) -> int:
+    """Runs with a validation split, not diverged, too short of milestones to tell
+    "still learning" (``learning_judged``; tables written before it have none)."""
+    if "learning_judged" not in per_run:
+        return 0
+    judged = per_run["validation_available"].astype(bool) & per_run["verdict"].ne("diverged")
+    return int((judged & ~per_run["learning_judged"].astype(bool)).sum())
 
 
 def regularization(effects: pd.DataFrame, level: str, alpha: float = 0.05) -> list[str]:

@@ -34,8 +34,10 @@ mode; ``train`` is the full training split, not the running minibatch mean):
   rather than overfitting. The first such j is ``noisy_rise_epoch``. No validation
   split: neither (NA).
 - Still learning (`still_learning`): validation loss falls over the milestones of the
-  later half of training (at least 3; one-sided Kendall test, p < ``TREND_ALPHA``) to a
-  new low at the last milestone: more epochs would help.
+  later half of training (one-sided Kendall test, p < ``TREND_ALPHA``) to a new low at
+  the last milestone: more epochs would help. The test needs ``TREND_POINTS`` = 4
+  milestones there (its least p over n points is 1/n!, 1/6 for 3); with fewer, as with
+  milestones 1, 2, 3, 5, 10, ``learning_judged`` is False and the verdict cannot say it.
 - Underfitting threshold (``underfit_threshold``): the best final training accuracy of
   any run of the same dataset (diverged runs excluded) minus ``analysis.underfit_margin``
   (percentage points), and at least ``analysis.underfit_train_accuracy`` where that
@@ -68,7 +70,8 @@ diverged runs included: ``run_id``, configuration keys, ``seed``, ``status``,
 minimum, minus 1), ``onset_epoch``, ``onset_detected_epoch``, ``noisy_rise_epoch``
 (nullable integers), ``final_validation_accuracy`` and ``validation_accuracy_at_best_val``
 (what configurations are selected on, `ablation.stats.compare`),
-``underfit_threshold``, ``verdict``, ``reason`` (one sentence).
+``underfit_threshold``, ``learning_judged`` (whether the later half of training has the
+milestones to tell "still learning"), ``verdict``, ``reason`` (one sentence).
 
 ``results/stats/overfitting_configs.{parquet,csv}`` (`config_overfitting`), one row
 per configuration: keys, ``n_runs``, ``n_diverged``, ``n_underfitting``,
@@ -180,6 +183,7 @@ def overfitting_onset(gaps: pd.DataFrame, tolerance: float = 0.05) -> pd.DataFra
 
 
 TREND_ALPHA = 0.05  # one-sided level of the Kendall (Mann-Kendall) trend tests
+TREND_POINTS = 4  # the fewest points whose one-sided Kendall p can fall below 0.05 (1/4!)
 EPISODE = 3  # consecutive milestones above the band that make a rise sustained
 
 
@@ -244,15 +248,26 @@ def _fitted_rise(later: pd.DataFrame, e_best: float) -> float:
 
 def still_learning(g: pd.DataFrame) -> pd.Index:
     """Runs whose validation loss still falls at the end: a significant downward trend over
-    the milestones of the later half of training (at least 3) and a new minimum at the last."""
+    the milestones of the later half of training and a new minimum at the last."""
     out = []
     for run, curve in g.groupby("run_id", sort=True):
-        half = curve[curve["epoch"] >= curve["epoch"].iloc[-1] / 2]
+        half = _later_half(curve)
         values = curve["validation_loss"].to_numpy()
         new_low = len(values) > 1 and values[-1] < values[:-1].min()
         if new_low and _trend(half, "less"):
             out.append(run)
     return pd.Index(out, name="run_id")
+
+
+def learning_judged(g: pd.DataFrame) -> pd.Index:
+    """Runs whose later half of training has the `TREND_POINTS` milestones a trend needs."""
+    last = g.groupby("run_id")["epoch"].transform("max")
+    counts = (g["epoch"] >= last / 2).groupby(g["run_id"]).sum()
+    return pd.Index(counts.index[counts >= TREND_POINTS], name="run_id")
+
+
+def _later_half(curve: pd.DataFrame) -> pd.DataFrame:
+    return curve[curve["epoch"] >= curve["epoch"].iloc[-1] / 2]
 
 
 def _first_rise(g: pd.DataFrame, tolerance: float) -> pd.Series:
@@ -321,6 +336,7 @@ def run_overfitting(
     )
     judged = gaps[np.isfinite(gaps["validation_loss"])].sort_values(["run_id", "epoch"])
     out["still_learning"] = out["run_id"].isin(still_learning(judged))
+    out["learning_judged"] = out["run_id"].isin(learning_judged(judged))
     out["verdict"], out["reason"] = _verdicts(out, onset_tolerance)
     columns = [
         *run_keys(metrics), "status", "diverged_epoch", "validation_available", "final_epoch",
@@ -328,7 +344,7 @@ def run_overfitting(
         "final_gap_loss", "best_val_epoch", "test_accuracy_at_best_val", "test_loss_at_best_val",
         "early_stopping_gain", "final_val_loss_rise", "onset_epoch", "onset_detected_epoch",
         "noisy_rise_epoch", "final_validation_accuracy", "validation_accuracy_at_best_val",
-        "underfit_threshold", "verdict", "reason",
+        "underfit_threshold", "learning_judged", "verdict", "reason",
     ]  # fmt: skip
     out[["final_epoch", "best_val_epoch"]] = out[["final_epoch", "best_val_epoch"]].astype("Int64")
     return out[columns]
