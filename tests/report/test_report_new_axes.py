@@ -146,3 +146,26 @@ def test_transfer_sentence_follows_the_sign_of_tau():
     assert reversed_.startswith("The ranking of configurations does not transfer between mnist")
     assert "(one seed: no interval), over 6 configurations." in reversed_
     assert "largely transfers" in two and "(with two, tau can only be 1 or -1)" in two
+
+
+def test_transfer_sentence_rests_on_the_interval_for_the_true_tau():
+    # (low, high) of the interval: the sentence claims what the lower or upper bound holds
+    cases = {
+        (-0.93, 1.0): "Whether the ranking of configurations transfers between mnist and "
+        "fashion_mnist cannot be told from these seeds",
+        (0.2, 0.9): "transfers at least in part",
+        (0.6, 1.0): "largely transfers",
+        (-0.9, -0.2): "is reversed",
+    }
+    rows = [("mnist", "fashion_mnist", 8, 3, 0.71, True, low, high) for low, high in cases]
+    agreement = pd.DataFrame(
+        rows,
+        columns=[
+            "dataset_a", "dataset_b", "n_configs", "n_seeds", "tau", "has_interval", "ci_low",
+            "ci_high",
+        ],
+    )  # fmt: skip
+    sentences = transfer(agreement, pd.DataFrame(), "95%")
+    for sentence, expected in zip(sentences, cases.values(), strict=True):
+        assert expected in sentence and "tau = 0.71" in sentence
+    assert "(95% interval for the tau of the true means: -0.93 to 1.00)" in sentences[0]

@@ -147,37 +147,60 @@ def transfer(agreement: pd.DataFrame, findings: pd.DataFrame, level: str) -> lis
 
 
 def _agreement(row: pd.Series, level: str) -> str:
-    """How far the ranking of one dataset carries to another (Kendall's tau)."""
+    """How far the ranking of one dataset carries to another (Kendall's tau): judged by
+    the interval for the true tau where there is one, by the observed tau otherwise."""
     n = int(row["n_configs"])
-    if row["has_interval"]:
-        detail = _(" ({level} bootstrap interval over seeds {low} to {high})").format(
-            level=level, low=fixed(row["ci_low"], 2), high=fixed(row["ci_high"], 2)
-        )
-    elif int(row["n_seeds"]) < 2:
-        detail = _(" (one seed: no interval)")
-    else:
-        detail = ""
     if n == 2:
         over = _("over 2 configurations (with two, tau can only be 1 or -1)")
     else:
         over = ngettext("over {n} configuration", "over {n} configurations", n).format(n=n)
-    if row["tau"] >= 0.5:
-        message = _(
+    values = dict(a=row["dataset_a"], b=row["dataset_b"], tau=fixed(row["tau"], 2), over=over)
+    if not row["has_interval"]:
+        detail = _(" (one seed: no interval)") if int(row["n_seeds"]) < 2 else ""
+        return _observed_agreement(row["tau"]).format(detail=detail, **values)
+    detail = _(" ({level} interval for the tau of the true means: {low} to {high})").format(
+        level=level, low=fixed(row["ci_low"], 2), high=fixed(row["ci_high"], 2)
+    )
+    return _bounded_agreement(row["ci_low"], row["ci_high"]).format(detail=detail, **values)
+
+
+def _observed_agreement(tau: float) -> str:
+    if tau >= 0.5:
+        return _(
             "The ranking of configurations largely transfers between {a} and {b}: Kendall's "
             "tau = {tau}{detail}, {over}."
         )
-    elif row["tau"] > 0:
-        message = _(
+    if tau > 0:
+        return _(
             "The ranking of configurations transfers only in part between {a} and {b}: "
             "Kendall's tau = {tau}{detail}, {over}."
         )
-    else:
-        message = _(
-            "The ranking of configurations does not transfer between {a} and {b}: Kendall's "
+    return _(
+        "The ranking of configurations does not transfer between {a} and {b}: Kendall's "
+        "tau = {tau}{detail}, {over}."
+    )
+
+
+def _bounded_agreement(low: float, high: float) -> str:
+    if low >= 0.5:
+        return _(
+            "The ranking of configurations largely transfers between {a} and {b}: Kendall's "
             "tau = {tau}{detail}, {over}."
         )
-    return message.format(
-        a=row["dataset_a"], b=row["dataset_b"], tau=fixed(row["tau"], 2), detail=detail, over=over
+    if low > 0:
+        return _(
+            "The ranking of configurations transfers at least in part between {a} and {b}: "
+            "Kendall's tau = {tau}{detail}, {over}."
+        )
+    if high < 0:
+        return _(
+            "The ranking of configurations is reversed between {a} and {b}: Kendall's "
+            "tau = {tau}{detail}, {over}."
+        )
+    return _(
+        "Whether the ranking of configurations transfers between {a} and {b} cannot be told "
+        "from these seeds: Kendall's tau = {tau}{detail}, {over}; too few pairs of "
+        "configurations are ordered beyond doubt on both datasets (more seeds narrow it)."
     )
 
 

@@ -129,7 +129,7 @@ FIGURES: dict[str, FigureInfo] = {
         N_("Ranks on one dataset against another"),
         N_(
             "Scatter plot of each configuration's rank on one dataset against its rank on another, "
-            "with Kendall's tau and its bootstrap interval in the title"
+            "with Kendall's tau and its interval in the title"
         ),
     ),
 }
